@@ -1,0 +1,26 @@
+using Chaos.Harness.Workload;
+
+namespace Chaos.Harness.Faults;
+
+/// <summary>
+/// The backend of an open transaction is terminated right after the transaction wrote: a failover, an
+/// OOM kill or an operator. The transaction is lost; the question is what the application is told.
+/// </summary>
+internal sealed class BackendKilledMidTransaction : IFault
+{
+    public string Name => "backend-killed-mid-transaction";
+    public string Description => "pg_terminate_backend on the backend of an open transaction, after its first write.";
+
+    public async Task InjectAsync(FaultContext context, CancellationToken ct)
+    {
+        var hit = await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
+        {
+            context.Ledger.MarkFault($"backend {hit.BackendPid} of op {hit.Op.Id} terminated mid-transaction");
+            await context.Cluster.TerminateBackendsAsync(new() { Pid = hit.BackendPid }, token);
+        }).WaitAsync(Timing.HangAfter, context.Time, ct);
+        await hit.Op.Completed.WaitAsync(Timing.HangAfter + Timing.HangAfter, context.Time, ct);
+        context.Ledger.MarkHeal($"op {hit.Op.Id} ended: {hit.Op.Outcome}");
+    }
+
+    public Task HealAsync(FaultContext context, CancellationToken ct) => Task.CompletedTask;
+}

@@ -25,7 +25,7 @@ namespace Toxiproxy;
 /// </summary>
 internal sealed class Link
 {
-    private const int BufferSize = 64 * 1024;
+    private const int BufferSize = 256 * 1024;
     private const int ChannelCapacity = 32;
 
     private readonly ProxyConnection _connection;

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace Toxiproxy;
+
+/// <summary>
+/// One direction of one proxied connection: reads from <c>source</c>, passes the bytes through the
+/// proxy's toxics for this direction, writes them to <c>dest</c>.
+/// <code>
+///                 chain mode (once a toxic has been on this stream)
+///   source ──read──▶ [noop] ──▶ [toxic 1] ──▶ ... ──▶ [toxic n] ──▶ output ──write──▶ dest
+///                    stub 0      stub 1                stub n        task
+///
+///                 fast path (no toxic yet)
+///   source ──read──────────────────────write──▶ dest     (one buffer, no copy, no channel hop)
+/// </code>
+/// Each arrow between stubs is a bounded channel. Adding a toxic interrupts the last stub, splices
+/// the new stub between it and the output, and restarts it; removing one interrupts its
+/// predecessor and itself, forwards what was still queued for it, and joins the two neighbours.
+/// The no-op stub at the head means the reader never has to pause. The reader switches from the
+/// fast path to the chain between two reads, after its last direct write has completed, so no
+/// byte is lost or reordered. A link stays in chain mode once it has entered it.
+/// All chain changes run under the proxy's toxic-collection lock.
+/// </summary>
+internal sealed class Link
+{
+    private const int BufferSize = 256 * 1024;
+    private const int ChannelCapacity = 32;
+
+    private readonly ProxyConnection _connection;
+    private readonly Socket _source;
+    private readonly Socket _dest;
+    private readonly SemaphoreSlim _chainLock;
+    private List<ToxicStub>? _stubs;
+    private ChannelWriter<StreamChunk>? _head;
+    private Channel<StreamChunk>? _output;
+    private volatile bool _chained;
+    private volatile bool _closeRequested;
+    private bool _inputEnded;
+
+    public Link(ProxyConnection connection, StreamDirection direction, Socket source, Socket dest, SemaphoreSlim chainLock)
+    {
+        _connection = connection;
+        Direction = direction;
+        _source = source;
+        _dest = dest;
+        _chainLock = chainLock;
+    }
+
+    public StreamDirection Direction { get; }
+
+    public CancellationToken ConnectionClosed => _connection.Closed;
+
+    /// <summary>Chain changes are pointless once the stream is ending or the connection closing.</summary>
+    private bool Ending => _inputEnded || _closeRequested || ConnectionClosed.IsCancellationRequested;
+
+    internal static Channel<StreamChunk> NewChannel() =>
+        Channel.CreateBounded<StreamChunk>(new BoundedChannelOptions(ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+    public void RequestClose() => _closeRequested = true;
+
+    public void Abort() => _connection.Close(abortive: true);
+
+    /// <summary>Builds the chain for toxics present when the connection opens. Caller holds the chain lock.</summary>
+    public void Initialize(IReadOnlyList<ToxicDefinition> toxics)
+    {
+        if (toxics.Count > 0)
+        {
+            BuildChain(toxics);
+        }
+    }
+
+    private void BuildChain(IReadOnlyList<ToxicDefinition> toxics)
+    {
+        _output = NewChannel();
+        var stubs = new List<ToxicStub> { new(this, null, _output.Writer) };
+        foreach (var toxic in toxics)
+        {
+            var stub = new ToxicStub(this, toxic, _output.Writer);
+            stubs[^1].Output = stub.Input.Writer;
+            stubs.Add(stub);
+        }
+
+        _stubs = stubs;
+        _head = stubs[0].Input.Writer;
+        foreach (var stub in stubs)
+        {
+            stub.Start();
+        }
+
+        _ = Task.Run(OutputLoopAsync);
+        _chained = true;
+    }
+
+    public async Task AddToxicAsync(ToxicDefinition toxic)
+    {
+        if (Ending)
+        {
+            return;
+        }
+
+        if (_stubs is null)
+        {
+            BuildChain([toxic]);
+            return;
+        }
+
+        var last = _stubs[^1];
+        await last.InterruptAsync().ConfigureAwait(false);
+        var stub = new ToxicStub(this, toxic, last.Output);
+        last.Output = stub.Input.Writer;
+        _stubs.Add(stub);
+        stub.Start();
+        last.Start();
+    }
+
+    public async Task UpdateToxicAsync(ToxicDefinition old, ToxicDefinition updated)
+    {
+        var index = IndexOf(old);
+        if (Ending || index < 1)
+        {
+            return;
+        }
+
+        var stub = _stubs![index];
+        await stub.InterruptAsync().ConfigureAwait(false);
+        stub.Replace(updated);
+        stub.Start();
+    }
+
+    public async Task RemoveToxicAsync(ToxicDefinition toxic)
+    {
+        var index = IndexOf(toxic);
+        if (Ending || index < 1)
+        {
+            return;
+        }
+
+        var previous = _stubs![index - 1];
+        var removed = _stubs[index];
+        await previous.InterruptAsync().ConfigureAwait(false);
+        await removed.InterruptAsync().ConfigureAwait(false);
+
+        // Whatever the removed toxic had not taken yet still belongs to the stream.
+        while (removed.Input.Reader.TryRead(out var chunk))
+        {
+            await removed.Output.WriteAsync(chunk, ConnectionClosed).ConfigureAwait(false);
+        }
+
+        previous.Output = removed.Output;
+        _stubs.RemoveAt(index);
+        previous.Start();
+    }
+
+    private int IndexOf(ToxicDefinition toxic) => _stubs?.FindIndex(s => ReferenceEquals(s.Toxic, toxic)) ?? -1;
+
+    /// <summary>The reader: runs until the source ends or the connection closes.</summary>
+    public async Task RunAsync()
+    {
+        var ct = ConnectionClosed;
+        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        try
+        {
+            while (true)
+            {
+                var read = await _source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, ct).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    await EndInputAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                if (!_chained)
+                {
+                    await SendAllAsync(_dest, buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    var chunk = StreamChunk.Copy(buffer.AsSpan(0, read), Stopwatch.GetTimestamp());
+                    await _head!.WriteAsync(chunk, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            _connection.Fail(e);
+        }
+    }
+
+    private async Task EndInputAsync()
+    {
+        await _chainLock.WaitAsync(ConnectionClosed).ConfigureAwait(false);
+        bool chained;
+        try
+        {
+            _inputEnded = true;
+            chained = _chained;
+            if (chained)
+            {
+                _head!.TryComplete();
+            }
+        }
+        finally
+        {
+            _chainLock.Release();
+        }
+
+        if (!chained)
+        {
+            FinishStream();
+        }
+    }
+
+    private async Task OutputLoopAsync()
+    {
+        var ct = ConnectionClosed;
+        try
+        {
+            var reader = _output!.Reader;
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var chunk))
+                {
+                    await SendAllAsync(_dest, chunk.Memory, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            _connection.Fail(e);
+            return;
+        }
+
+        FinishStream();
+    }
+
+    /// <summary>The stream ended: either a toxic closes the connection, or the end is passed on as a half-close.</summary>
+    private void FinishStream()
+    {
+        if (_closeRequested)
+        {
+            _connection.Close(abortive: false);
+            return;
+        }
+
+        try
+        {
+            _dest.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+
+        _connection.DirectionFinished();
+    }
+
+    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        while (!data.IsEmpty)
+        {
+            var sent = await socket.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false);
+            data = data[sent..];
+        }
+    }
+}

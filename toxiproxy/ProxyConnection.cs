@@ -1,0 +1,81 @@
+using System.Net.Sockets;
+
+namespace Toxiproxy;
+
+/// <summary>A client connection and its upstream connection, joined by two links.</summary>
+internal sealed class ProxyConnection
+{
+    private readonly CancellationTokenSource _closed = new();
+    private readonly Action<ProxyConnection> _onClosed;
+    private int _isClosed;
+    private int _finishedDirections;
+
+    public ProxyConnection(Socket client, Socket upstream, SemaphoreSlim chainLock, Action<ProxyConnection> onClosed)
+    {
+        Client = client;
+        Upstream = upstream;
+        _onClosed = onClosed;
+        UpstreamLink = new Link(this, StreamDirection.Upstream, client, upstream, chainLock);
+        DownstreamLink = new Link(this, StreamDirection.Downstream, upstream, client, chainLock);
+    }
+
+    public Socket Client { get; }
+
+    public Socket Upstream { get; }
+
+    public Link UpstreamLink { get; }
+
+    public Link DownstreamLink { get; }
+
+    public CancellationToken Closed => _closed.Token;
+
+    public Link LinkFor(StreamDirection direction) =>
+        direction == StreamDirection.Upstream ? UpstreamLink : DownstreamLink;
+
+    public void Start()
+    {
+        _ = Task.Run(UpstreamLink.RunAsync);
+        _ = Task.Run(DownstreamLink.RunAsync);
+    }
+
+    /// <summary>Both directions ended with a half-close: the connection is done.</summary>
+    public void DirectionFinished()
+    {
+        if (Interlocked.Increment(ref _finishedDirections) == 2)
+        {
+            Close(abortive: false);
+        }
+    }
+
+    /// <summary>An I/O error on either side. A reset is passed on as a reset.</summary>
+    public void Fail(Exception error) =>
+        Close(abortive: error is SocketException { SocketErrorCode: SocketError.ConnectionReset });
+
+    /// <summary>Closes both sockets; abortive sends TCP RST (linger 0) instead of FIN.</summary>
+    public void Close(bool abortive)
+    {
+        if (Interlocked.Exchange(ref _isClosed, 1) == 1)
+        {
+            return;
+        }
+
+        foreach (var socket in new[] { Client, Upstream })
+        {
+            try
+            {
+                if (abortive)
+                {
+                    socket.LingerState = new LingerOption(true, 0);
+                }
+
+                socket.Close();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        _closed.Cancel();
+        _onClosed(this);
+    }
+}

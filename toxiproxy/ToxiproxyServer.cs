@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Toxiproxy.Api;
+
+namespace Toxiproxy;
+
+/// <summary>
+/// A Toxiproxy-2.x-compatible fault proxy with its HTTP API, running in this process.
+/// Disposing it closes the API, every proxy listener and every proxied connection.
+/// </summary>
+public sealed class ToxiproxyServer : IAsyncDisposable
+{
+    /// <summary>What <c>GET /version</c> answers.</summary>
+    public const string Version = "2.12.0-chaos";
+
+    private readonly WebApplication _app;
+    private readonly ProxyCollection _proxies;
+
+    private ToxiproxyServer(WebApplication app, ProxyCollection proxies, Uri apiAddress)
+    {
+        _app = app;
+        _proxies = proxies;
+        ApiAddress = apiAddress;
+    }
+
+    /// <summary>The API's base address, with the real port.</summary>
+    public Uri ApiAddress { get; }
+
+    public static async Task<ToxiproxyServer> StartAsync(ToxiproxyServerOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new ToxiproxyServerOptions();
+        if (options.Port is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Port, "Port must be between 0 and 65535.");
+        }
+
+        var address = await ResolveAsync(options.Host, ct).ConfigureAwait(false);
+
+        // An empty builder: no configuration files, no console logging, nothing but Kestrel.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(address, options.Port));
+        var app = builder.Build();
+        var proxies = new ProxyCollection();
+        var api = new ApiEndpoints(proxies);
+        app.Run(api.HandleAsync);
+        await app.StartAsync(ct).ConfigureAwait(false);
+
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(bound).Port;
+        var host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+        if (address.Equals(IPAddress.Any))
+        {
+            host = "127.0.0.1";
+        }
+
+        return new ToxiproxyServer(app, proxies, new Uri($"http://{host}:{port}/"));
+    }
+
+    /// <summary>Creates or replaces proxies from the same JSON array <c>POST /populate</c> takes.</summary>
+    public async Task PopulateAsync(Stream json, CancellationToken ct = default)
+    {
+        var body = await RequestBody.ReadAsync(json, ct).ConfigureAwait(false);
+        await ApiEndpoints.PopulateAsync(_proxies, body, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _proxies.DisposeAsync().ConfigureAwait(false);
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(grace.Token).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<IPAddress> ResolveAsync(string host, CancellationToken ct)
+    {
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return address;
+        }
+
+        var addresses = await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+    }
+}

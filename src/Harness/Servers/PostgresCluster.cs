@@ -336,7 +336,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             if (freshPort || Port == 0) Port = FreePort();
             var logOffset = LogFile.Length(managed.LogPath);
-            var process = ServerProcess.Start(managed.Binaries.Postgres, Arguments(managed), managed.LogPath, managed.User);
+            var process = ServerProcess.Start(managed.Binaries.Postgres, Arguments(managed, Port), managed.LogPath, managed.User);
             // Registered before the readiness wait, so a start that is cancelled or times out is still killed at exit.
             managed.Registry.Register(managed.Dir, () => EmergencyStop(process.LaunchedPid));
             try
@@ -451,12 +451,13 @@ public sealed class PostgresCluster : IAsyncDisposable
     private static void EmergencyStop(int launchedPid) =>
         RunRegistry.StopTreesAsync([launchedPid], CancellationToken.None).GetAwaiter().GetResult();
 
-    private static IEnumerable<string> Arguments(Managed managed)
+    private static IEnumerable<string> Arguments(Managed managed, int port)
     {
         var o = managed.Options;
         var settings = new List<(string, string)>
         {
             ("listen_addresses", "127.0.0.1"),
+            ("port", port.ToString()),
             ("unix_socket_directories", ""), // TCP only: no socket path length limits, no /var/run permissions
             ("max_connections", o.MaxConnections.ToString()),
             // Small but enough for the connection count (postgres wants at least 2 buffers per connection).

@@ -6,10 +6,10 @@ namespace Chaos.Harness.Servers.Internal;
 /// <summary>
 /// Crash-safe bookkeeping of every server this process starts:
 /// <code>
-///   /tmp/chaos-runs/&lt;run-id&gt;/owner.pid      "pid starttime" of the harness process
-///   /tmp/chaos-runs/&lt;run-id&gt;/pg-1/          a cluster (data dir inside), 0700, owned by the server user
-///   /tmp/chaos-runs/&lt;run-id&gt;/pg-1.pid       its postmaster pid
-///   /tmp/chaos-runs/&lt;run-id&gt;/pg-1.log       its log (kept until the next run reaps this one)
+///   /dev/shm/chaos-runs/&lt;run-id&gt;/owner.pid      "pid starttime" of the harness process
+///   /dev/shm/chaos-runs/&lt;run-id&gt;/pg-1/          a cluster (data dir inside), 0700, owned by the server user
+///   /dev/shm/chaos-runs/&lt;run-id&gt;/pg-1.pid       its postmaster pid
+///   /dev/shm/chaos-runs/&lt;run-id&gt;/pg-1.log       its log (kept until the next run reaps this one)
 /// </code>
 /// A run whose owner is gone (pid dead, or reused by another process) is reaped: its servers are
 /// killed and its directory deleted. A process is only ever killed when its command line names the
@@ -30,7 +30,12 @@ internal sealed class RunRegistry
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllLive();
     }
 
-    public static string RunsRoot { get; } = Path.Combine(Path.GetTempPath(), "chaos-runs");
+    /// <summary>
+    /// /dev/shm when there is one: copying a template data directory into tmpfs takes a tenth of the
+    /// time a disk-backed /tmp takes, and nothing here needs to survive a reboot.
+    /// </summary>
+    public static string RunsRoot { get; } =
+        Path.Combine(OperatingSystem.IsLinux() && Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "chaos-runs");
 
     public string RunDir { get; }
 

@@ -13,7 +13,7 @@ internal static class Figures
     {
         null => "—",
         >= 10_000 => (ms.Value / 1000).ToString("0.0", Invariant) + " s",
-        _ => ms.Value.ToString("0.#", Invariant) + " ms",
+        _ => ms.Value.ToString("0.##", Invariant) + " ms",
     };
 
     public static string Count(int n) => n.ToString(Invariant);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Chaos.Harness.Checking;
 using Chaos.Harness.Matrix;
@@ -9,7 +10,7 @@ namespace Chaos.Harness.Reports;
 /// matrix.json: the machine-readable record of a run, and the baseline the next run compares with.
 /// The schema is documented in docs/matrix-schema.md; change both together.
 /// </summary>
-public static class JsonReport
+public static partial class JsonReport
 {
     public const string FileName = "matrix.json";
 
@@ -59,8 +60,8 @@ public static class JsonReport
         return result;
     }
 
-    // System.Text.Json's messages name the .NET type and say "LineNumber: 3 | BytePositionInLine: 7";
-    // reworded so a user sees the JSON path and a 1-based line, and nothing about CLR types.
+    // System.Text.Json's messages name CLR types and say "LineNumber: 3 | BytePositionInLine: 7";
+    // reworded so a user sees the JSON path, a 1-based line and what to fix, and nothing about .NET.
     private static string Describe(JsonException e)
     {
         var where = (e.Path, e.LineNumber) switch
@@ -70,11 +71,31 @@ public static class JsonReport
             (null, { } line) => $" at line {line + 1}",
             _ => "",
         };
-        var what = e.InnerException is InvalidOperationException or FormatException
-            ? "a value has the wrong type or format"
-            : FirstSentence(e.Message);
-        return $"not a valid matrix{where}: {what}.";
+        return $"not a valid matrix{where}: {What(e)}.";
     }
+
+    private static string What(JsonException e)
+    {
+        var message = e.Message;
+        if (e.InnerException is InvalidOperationException or FormatException)
+            return "a value has the wrong type or format";
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
+            return "the file is empty";
+        if (MissingFields().Match(message) is { Success: true } missing)
+            return $"missing required field {missing.Groups[1].Value}";
+        if (message.Contains("allow null", StringComparison.Ordinal) || message.Contains("allow setting null", StringComparison.Ordinal))
+            return "null is not allowed here";
+        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+        {
+            if (e.Path is { } path && (path.EndsWith(".verdict", StringComparison.Ordinal) || path.EndsWith(".expected", StringComparison.Ordinal)))
+                return $"unknown verdict; accepted: {string.Join(", ", Enum.GetValues<Verdict>().Select(v => v.ToWire()))}";
+            return e.Path == "$" ? "expected a JSON object" : "a value has the wrong type";
+        }
+        return FirstSentence(message);
+    }
+
+    [GeneratedRegex("missing required properties including: (.*?)\\.?$")]
+    private static partial Regex MissingFields();
 
     private static string FirstSentence(string message)
     {

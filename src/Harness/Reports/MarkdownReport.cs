@@ -111,6 +111,7 @@ public static class MarkdownReport
     /// <summary>
     /// Makes text safe inside a table cell or list item: one line, pipes escaped, and HTML and
     /// Markdown punctuation neutralised so a `&lt;script&gt;` in an error message shows as text.
+    /// '&gt;' stays: it only matters at the start of a line, where this text never is, and "a -> b" should read as typed.
     /// </summary>
     internal static string Inline(string? text)
     {
@@ -124,7 +125,6 @@ public static class MarkdownReport
                 case '\r' or '\n' or '\t': sb.Append(' '); break;
                 case '&': sb.Append("&amp;"); break;
                 case '<': sb.Append("&lt;"); break;
-                case '>': sb.Append("&gt;"); break;
                 case '|' or '\\' or '`' or '*' or '_' or '[' or ']' or '#':
                     sb.Append('\\').Append(ch); break;
                 default: sb.Append(ch); break;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Chaos.Harness.Checking;
 
 /// <summary>One thing that happened during a scenario, for the timeline a report shows.</summary>
@@ -50,5 +52,7 @@ public sealed record CellResult
     public IReadOnlyList<TimelineEvent> Timeline { get; init; } = [];
 
     /// <summary>True when an expectation exists and the verdict differs from it.</summary>
+    /// <remarks>Derived, so not stored in matrix.json: a reader recomputes it from verdict and expected.</remarks>
+    [JsonIgnore]
     public bool IsRegression => Expected is { } e && e != Verdict;
 }

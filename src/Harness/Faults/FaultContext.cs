@@ -49,7 +49,7 @@ public sealed class FaultContext
             {
                 return false;
             }
-            await Task.Delay(5, Time, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(5), Time, ct);
         }
         return true;
     }

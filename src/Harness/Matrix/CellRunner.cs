@@ -168,7 +168,7 @@ internal static class CellRunner
             {
                 return left;
             }
-            await Task.Delay(50, time, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct);
         }
     }
 
@@ -189,6 +189,7 @@ internal static class CellRunner
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString)
         {
+            Database = cluster.Database, // the app's database: the schema and the final read live there
             Pooling = false,
             ApplicationName = "chaos-admin",
         }.ConnectionString);

@@ -12,7 +12,7 @@ namespace Chaos.Harness.Servers;
 /// a fresh copy of a cached template, under the harness's full control) or attached (CHAOS_PG_ADMIN:
 /// a server someone else runs, where the harness only creates its own role and database).
 /// </summary>
-public sealed class PostgresCluster : IAsyncDisposable
+public sealed partial class PostgresCluster : IAsyncDisposable
 {
     private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_fastStopTimeout = TimeSpan.FromSeconds(30);

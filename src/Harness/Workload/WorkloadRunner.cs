@@ -60,7 +60,7 @@ internal sealed class WorkloadRunner : IAsyncDisposable
                 _ledger.Note("note", $"{_busy} requests still in flight when the pause gave up waiting");
                 break;
             }
-            await Task.Delay(10, _time, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, ct);
         }
         _ledger.Note("phase", "workload paused (pool idle)");
     }

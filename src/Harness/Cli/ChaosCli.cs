@@ -17,7 +17,13 @@ public static class ChaosCli
 
     public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null, TextWriter? error = null)
     {
-        console ??= AnsiConsole.Console;
+        // Colour only for a person at a terminal; CI logs and files get plain text.
+        console ??= AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
+        });
         error ??= Console.Error;
         var root = new RootCommand("Chaos: which Npgsql pool configuration survives which PostgreSQL failure.")
         {

@@ -14,7 +14,7 @@ internal sealed record PgBinaries(string BinDir)
     /// CHAOS_PG_BIN, then <c>pg_config --bindir</c> on PATH, then the usual install locations (newest version first).
     /// <paramref name="env"/> is the environment lookup, so tests can run the search without touching the process environment.
     /// </summary>
-    public static PgBinaries Locate(Func<string, string?> env)
+    public static PgBinaries Locate(Func<string, string?> env, IEnumerable<string>? usualLocations = null)
     {
         if (env("CHAOS_PG_BIN") is { Length: > 0 } configured)
         {
@@ -35,7 +35,7 @@ internal sealed record PgBinaries(string BinDir)
         }
         else searched.Add("pg_config on PATH (not found)");
 
-        foreach (var dir in UsualLocations())
+        foreach (var dir in usualLocations ?? UsualLocations())
         {
             searched.Add(dir);
             if (HasServer(dir)) return new PgBinaries(dir);
@@ -102,14 +102,14 @@ internal sealed record PgBinaries(string BinDir)
 /// <summary>Where the pgbouncer binary lives.</summary>
 internal static class PgBouncerBinary
 {
-    public static string Locate(Func<string, string?> env)
+    public static string Locate(Func<string, string?> env, IReadOnlyList<string>? usualLocations = null)
     {
         if (env("CHAOS_PGBOUNCER") is { Length: > 0 } configured)
             return File.Exists(configured)
                 ? configured
                 : throw new ServerSetupException($"CHAOS_PGBOUNCER is '{configured}', but no such file exists. Point it at the pgbouncer executable or unset it.");
 
-        string[] usual = ["/usr/sbin/pgbouncer", "/usr/local/sbin/pgbouncer", "/usr/local/bin/pgbouncer", "/opt/homebrew/bin/pgbouncer", "/usr/bin/pgbouncer"];
+        var usual = usualLocations ?? ["/usr/sbin/pgbouncer", "/usr/local/sbin/pgbouncer", "/usr/local/bin/pgbouncer", "/opt/homebrew/bin/pgbouncer", "/usr/bin/pgbouncer"];
         return PgBinaries.FindOnPath("pgbouncer", env)
             ?? usual.FirstOrDefault(File.Exists)
             ?? throw new ServerSetupException(

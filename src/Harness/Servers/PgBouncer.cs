@@ -25,11 +25,13 @@ public sealed class PgBouncer : IAsyncDisposable
     private readonly string _dir;
     private readonly string _adminPassword;
     private readonly PostgresCluster _cluster;
+    private readonly string _psql;
     private ServerProcess? _process;
     private bool _disposed;
 
-    private PgBouncer(PostgresCluster cluster, ServerUser user, RunRegistry registry, string dir, string adminPassword)
+    private PgBouncer(PostgresCluster cluster, ServerUser user, RunRegistry registry, string dir, string adminPassword, string psql)
     {
+        _psql = psql;
         _cluster = cluster;
         _user = user;
         _registry = registry;
@@ -48,13 +50,6 @@ public sealed class PgBouncer : IAsyncDisposable
         Host = "127.0.0.1", Port = Port, Database = _cluster.Database, Username = _cluster.AppUser, Password = _cluster.AppPassword,
     }.ConnectionString;
 
-    /// <summary>The admin console (database "pgbouncer"). It speaks only the simple query protocol and has no types to load.</summary>
-    internal string AdminConsoleConnectionString => new NpgsqlConnectionStringBuilder
-    {
-        Host = "127.0.0.1", Port = Port, Database = "pgbouncer", Username = AdminRole, Password = _adminPassword,
-        Pooling = false, Timeout = 10,
-    }.ConnectionString;
-
     internal int Pid => _process?.LaunchedPid ?? 0;
     internal string Dir => _dir;
 
@@ -70,7 +65,7 @@ public sealed class PgBouncer : IAsyncDisposable
         var user = ServerUser.Detect(env);
         var registry = await RunRegistry.GetAsync(ct);
         var dir = registry.NewServerDir("pgbouncer", user);
-        var bouncer = new PgBouncer(cluster, user, registry, dir, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        var bouncer = new PgBouncer(cluster, user, registry, dir, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), PsqlBinary.Locate(env));
         try
         {
             await bouncer.StartCoreAsync(exe, options, ct);
@@ -83,27 +78,40 @@ public sealed class PgBouncer : IAsyncDisposable
         }
     }
 
-    /// <summary>SHOW POOLS / CLIENTS / SERVERS / STATS ... on the admin console, one dictionary per row.</summary>
+    /// <summary>
+    /// SHOW POOLS / CLIENTS / SERVERS / STATS ... on the admin console, one dictionary per row (column name to
+    /// value: a long when the value is an integer, null when empty, else the text).
+    /// The admin console speaks only the simple query protocol, which Npgsql never uses, so this goes through psql.
+    /// </summary>
     public async Task<IReadOnlyList<IReadOnlyDictionary<string, object?>>> ShowAsync(string what, CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!what.All(c => char.IsAsciiLetter(c) || c == '_'))
+        if (what.Length == 0 || !what.All(c => char.IsAsciiLetter(c) || c == '_'))
             throw new ArgumentException($"'{what}' is not a SHOW subject (POOLS, CLIENTS, SERVERS, STATS...)", nameof(what));
-        var builder = new NpgsqlDataSourceBuilder(AdminConsoleConnectionString);
-        builder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
-        await using var source = builder.Build();
-        await using var conn = await source.OpenConnectionAsync(ct);
-        await using var cmd = new NpgsqlCommand($"SHOW {what.ToUpperInvariant()}", conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<IReadOnlyDictionary<string, object?>>();
-        while (await reader.ReadAsync(ct))
+        var psi = new ProcessStartInfo(_psql)
         {
-            var row = new Dictionary<string, object?>();
-            for (var i = 0; i < reader.FieldCount; i++)
-                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
+            ArgumentList = { "-X", "-q", "--csv", "-h", "127.0.0.1", "-p", Port.ToString(), "-U", AdminRole, "-d", "pgbouncer", "-c", $"SHOW {what.ToUpperInvariant()}" },
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.Environment["PGPASSWORD"] = _adminPassword;
+        psi.Environment["PGCONNECT_TIMEOUT"] = "10";
+        using var psql = Process.Start(psi) ?? throw new ServerSetupException($"could not run {_psql}");
+        var stdout = psql.StandardOutput.ReadToEndAsync(ct);
+        var stderr = psql.StandardError.ReadToEndAsync(ct);
+        using (var bound = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            bound.CancelAfter(TimeSpan.FromSeconds(30));
+            try { await psql.WaitForExitAsync(bound.Token); }
+            catch (OperationCanceledException)
+            {
+                psql.Kill();
+                ct.ThrowIfCancellationRequested();
+                throw new TimeoutException($"psql SHOW {what} on the PgBouncer admin console (port {Port}) did not answer within 30s");
+            }
         }
-        return rows;
+        if (psql.ExitCode != 0)
+            throw new InvalidOperationException($"SHOW {what} on the PgBouncer admin console failed: {(await stderr).Trim()}");
+        return Csv.Parse(await stdout);
     }
 
     public async ValueTask DisposeAsync()

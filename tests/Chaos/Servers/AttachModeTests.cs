@@ -10,7 +10,7 @@ public class AttachModeTests : ServerTest
     [Test]
     public async Task CHAOS_PG_ADMIN_attaches_with_its_own_role_and_database_and_drops_them_on_dispose()
     {
-        var server = await StartClusterAsync();
+        var server = await StartManagedClusterAsync();
 
         var attached = await AttachAsync(server);
 
@@ -34,7 +34,7 @@ public class AttachModeTests : ServerTest
     [Test]
     public async Task Process_control_on_an_attached_server_needs_a_managed_server()
     {
-        var attached = await AttachAsync(await StartClusterAsync());
+        var attached = await AttachAsync(await StartManagedClusterAsync());
 
         Func<Task>[] control =
         [
@@ -53,7 +53,7 @@ public class AttachModeTests : ServerTest
     [Test]
     public async Task Options_an_attached_server_cannot_honour_are_refused_and_the_rest_become_role_defaults()
     {
-        var server = await StartClusterAsync();
+        var server = await StartManagedClusterAsync();
 
         var refuse = () => AttachAsync(server, new PostgresOptions { MaxConnections = 7 });
         await refuse.Should().ThrowAsync<NeedsManagedServerException>().WithMessage("needs a managed server: max_connections=7 (the attached server has 100)*");

@@ -11,7 +11,7 @@ public class BackendTests : ServerTest
     [Test]
     public async Task Terminating_by_application_name_kills_only_that_application()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         await using var victim = await cluster.OpenAppAsync("term-victim", Timeout);
         await using var bystander = await cluster.OpenAppAsync("term-bystander", Timeout);
 
@@ -25,7 +25,7 @@ public class BackendTests : ServerTest
     [Test]
     public async Task Terminating_by_state_kills_only_sessions_idle_in_transaction()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         await using var inTransaction = await cluster.OpenAppAsync("term-state", Timeout);
         await using var idle = await cluster.OpenAppAsync("term-state", Timeout);
         await inTransaction.ExecuteAsync("BEGIN; SELECT 1", Timeout);
@@ -40,7 +40,7 @@ public class BackendTests : ServerTest
     [Test]
     public async Task Terminating_by_age_kills_only_the_older_sessions()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         await using var old = await cluster.OpenAppAsync("term-age", Timeout);
         // Not synchronisation: the two sessions need backend_start times far enough apart to select by age.
         await Task.Delay(TimeSpan.FromSeconds(1.5), Timeout);
@@ -56,7 +56,7 @@ public class BackendTests : ServerTest
     [Test]
     public async Task Terminating_by_pid_kills_exactly_that_backend()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         await using var victim = await cluster.OpenAppAsync("term-pid", Timeout);
         await using var bystander = await cluster.OpenAppAsync("term-pid", Timeout);
 
@@ -70,7 +70,7 @@ public class BackendTests : ServerTest
     [Test]
     public async Task The_activity_snapshot_counts_client_sessions_by_application_and_state_without_the_harness()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         await using var a1 = await cluster.OpenAppAsync("act-a", Timeout);
         await using var a2 = await cluster.OpenAppAsync("act-a", Timeout);
         await using var b = await cluster.OpenAppAsync("act-b", Timeout);
@@ -90,7 +90,7 @@ public class BackendTests : ServerTest
     [Test]
     public async Task A_frozen_cluster_refuses_admin_queries_instead_of_hanging()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         await cluster.FreezeAsync(Timeout);
 
         var snapshot = () => cluster.GetActivityAsync(Timeout);

@@ -11,7 +11,7 @@ public class PgBouncerTests : ServerTest
     [Test]
     public async Task In_transaction_mode_two_clients_share_one_server_connection_and_its_session_state()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var bouncer = await StartPgBouncerAsync(cluster, new PgBouncerOptions { Mode = PoolMode.Transaction, DefaultPoolSize = 1 });
         await using var first = await ServerSql.OpenAsync(ServerSql.App(bouncer.AppConnectionString, "pgb-tx"), Timeout);
         await using var second = await ServerSql.OpenAsync(ServerSql.App(bouncer.AppConnectionString, "pgb-tx"), Timeout);
@@ -27,7 +27,7 @@ public class PgBouncerTests : ServerTest
     [Test]
     public async Task In_session_mode_a_client_keeps_its_own_server_connection_and_session_state()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var bouncer = await StartPgBouncerAsync(cluster, new PgBouncerOptions { Mode = PoolMode.Session, DefaultPoolSize = 2 });
         await using var first = await ServerSql.OpenAsync(ServerSql.App(bouncer.AppConnectionString, "pgb-session"), Timeout);
         await using var second = await ServerSql.OpenAsync(ServerSql.App(bouncer.AppConnectionString, "pgb-session"), Timeout);
@@ -43,7 +43,7 @@ public class PgBouncerTests : ServerTest
     [Test]
     public async Task Show_pools_reports_the_app_database_and_its_clients()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var bouncer = await StartPgBouncerAsync(cluster);
         await using var client = await ServerSql.OpenAsync(ServerSql.App(bouncer.AppConnectionString, "pgb-show"), Timeout);
         await client.ScalarAsync<int>("SELECT 1", Timeout);
@@ -60,7 +60,7 @@ public class PgBouncerTests : ServerTest
     [Test]
     public async Task PgBouncer_runs_as_the_unprivileged_user_and_leaves_nothing_behind()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var bouncer = await PgBouncer.StartAsync(cluster, ct: Timeout);
         var (pid, dir) = (bouncer.Pid, bouncer.Dir);
         if (Native.IsRoot)

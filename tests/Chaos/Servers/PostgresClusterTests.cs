@@ -12,7 +12,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task A_new_cluster_answers_the_app_role_with_a_scram_password_on_its_own_port()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
 
         cluster.IsManaged.Should().BeTrue();
         cluster.Host.Should().Be("127.0.0.1");
@@ -30,7 +30,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task A_wrong_password_is_refused()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var wrong = ServerSql.App(cluster.AppConnectionString, "wrong-password", b => b.Password = "not-it");
 
         var open = () => ServerSql.OpenAsync(wrong, Timeout);
@@ -41,7 +41,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task Options_reach_the_server_settings()
     {
-        var cluster = await StartClusterAsync(new PostgresOptions
+        var cluster = await StartManagedClusterAsync(new PostgresOptions
         {
             MaxConnections = 37,
             IdleSessionTimeout = TimeSpan.FromSeconds(90),
@@ -62,7 +62,7 @@ public class PostgresClusterTests : ServerTest
     [TestCase(StopMode.Immediate)]
     public async Task A_stopped_cluster_refuses_connections_and_starts_again_on_the_same_port(StopMode mode)
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var port = cluster.Port;
         await using var before = await cluster.OpenAppAsync("stop-start", Timeout);
 
@@ -83,7 +83,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task A_restart_keeps_the_data()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         await using (var conn = await cluster.OpenAppAsync("restart", Timeout))
             await conn.ExecuteAsync("CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)", Timeout);
 
@@ -96,7 +96,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task A_frozen_cluster_times_out_queries_and_answers_again_after_thaw()
     {
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var connectionString = ServerSql.App(cluster.AppConnectionString, "freeze", b =>
         {
             b.CommandTimeout = 1;
@@ -123,7 +123,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task Several_clusters_run_at_once_on_distinct_ports()
     {
-        var clusters = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StartClusterAsync()));
+        var clusters = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StartManagedClusterAsync()));
 
         clusters.Select(c => c.Port).Should().OnlyHaveUniqueItems();
         foreach (var cluster in clusters)
@@ -136,10 +136,10 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task A_second_cluster_copies_the_cached_template_instead_of_running_initdb()
     {
-        await StartClusterAsync();
+        await StartManagedClusterAsync();
         var initDbRuns = TemplateCache.InitDbRuns;
 
-        var second = await StartClusterAsync();
+        var second = await StartManagedClusterAsync();
 
         TemplateCache.InitDbRuns.Should().Be(initDbRuns);
         (await second.AdminScalarAsync<int>("SELECT 1", Timeout)).Should().Be(1);
@@ -149,7 +149,7 @@ public class PostgresClusterTests : ServerTest
     public async Task Server_processes_run_as_the_unprivileged_user_when_the_harness_is_root()
     {
         Assume.That(Native.IsRoot, "only meaningful when the tests run as root");
-        var cluster = await StartClusterAsync();
+        var cluster = await StartManagedClusterAsync();
         var expected = ServerUser.Detect(TestServers.Environment());
 
         var pids = ProcessTree.Descendants(cluster.PostmasterPid).Prepend(cluster.PostmasterPid).ToList();
@@ -162,7 +162,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task Dispose_after_a_failed_test_stops_the_server_and_deletes_its_directory()
     {
-        var cluster = await PostgresCluster.CreateAsync(ct: Timeout);
+        var cluster = await TestServers.StartManagedClusterAsync(ct: Timeout);
         var (pid, dir) = (cluster.PostmasterPid, cluster.Dir!);
 
         try
@@ -180,7 +180,7 @@ public class PostgresClusterTests : ServerTest
     [Test]
     public async Task Dispose_of_a_frozen_cluster_thaws_and_stops_it()
     {
-        var cluster = await PostgresCluster.CreateAsync(ct: Timeout);
+        var cluster = await TestServers.StartManagedClusterAsync(ct: Timeout);
         var (pid, dir) = (cluster.PostmasterPid, cluster.Dir!);
         var children = ProcessTree.Descendants(pid);
         await cluster.FreezeAsync(Timeout);

@@ -11,7 +11,7 @@ public class ReapingTests : ServerTest
     [Test]
     public async Task A_killed_run_leaves_a_server_that_the_next_run_reaps_without_touching_live_runs()
     {
-        var ours = await StartClusterAsync();
+        var ours = await StartManagedClusterAsync();
         var (child, line) = await StartHoldingRunAsync();
         var fields = line.Split(' ').Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1]);
         var (orphanPid, orphanDir) = (int.Parse(fields["pid"]), fields["dir"]);

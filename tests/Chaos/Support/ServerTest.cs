@@ -25,8 +25,13 @@ public abstract class ServerTest
         Timeout = _timeout.Token;
     }
 
+    /// <summary>A cluster as the environment asks: managed, or attached when CHAOS_PG_ADMIN is set.</summary>
     protected async Task<PostgresCluster> StartClusterAsync(PostgresOptions? options = null) =>
         Track(await TestServers.StartClusterAsync(options, Timeout));
+
+    /// <summary>A managed cluster even when CHAOS_PG_ADMIN is set: for tests of process control.</summary>
+    protected async Task<PostgresCluster> StartManagedClusterAsync(PostgresOptions? options = null) =>
+        Track(await TestServers.StartManagedClusterAsync(options, Timeout));
 
     protected async Task<PgBouncer> StartPgBouncerAsync(PostgresCluster cluster, PgBouncerOptions? options = null)
     {
@@ -74,6 +79,20 @@ public static class TestServers
         try
         {
             return await PostgresCluster.CreateAsync(options, ct);
+        }
+        catch (ServerSetupException e)
+        {
+            Assert.Fail(e.Message);
+            throw; // unreachable: Assert.Fail throws
+        }
+    }
+
+    /// <summary>Starts a managed cluster, ignoring CHAOS_PG_ADMIN; a setup problem fails the test with its message.</summary>
+    public static async Task<PostgresCluster> StartManagedClusterAsync(PostgresOptions? options = null, CancellationToken ct = default)
+    {
+        try
+        {
+            return await PostgresCluster.CreateAsync(options, Environment(("CHAOS_PG_ADMIN", null)), templateRoot: null, ct);
         }
         catch (ServerSetupException e)
         {

@@ -419,7 +419,8 @@ public sealed partial class PostgresCluster : IAsyncDisposable
     {
         if (_process is not { } process) return;
         ThawCore();
-        Native.Signal(_postmasterPid, mode == StopMode.Fast ? UnixSignal.Term : UnixSignal.Quit);
+        // SIGTERM would be a *smart* shutdown, which waits for every client to leave.
+        Native.Signal(_postmasterPid, mode == StopMode.Fast ? UnixSignal.Int : UnixSignal.Quit);
         var timeout = mode == StopMode.Fast ? s_fastStopTimeout : s_immediateStopTimeout;
         var exited = await process.WaitForExitAsync(timeout, ct);
         if (!exited) await KillAndWaitAsync(process);

@@ -14,7 +14,7 @@ public sealed record PostgresOptions
 
 public enum StopMode
 {
-    /// <summary>SIGTERM: sessions are terminated (57P01), then a shutdown checkpoint.</summary>
+    /// <summary>SIGINT (postgres "fast"): sessions are terminated (57P01), then a shutdown checkpoint.</summary>
     Fast,
 
     /// <summary>SIGQUIT: every process exits at once, crash recovery on the next start.</summary>

@@ -14,7 +14,7 @@ internal sealed record PgBinaries(string BinDir)
     /// CHAOS_PG_BIN, then <c>pg_config --bindir</c> on PATH, then the usual install locations (newest version first).
     /// <paramref name="env"/> is the environment lookup, so tests can run the search without touching the process environment.
     /// </summary>
-    public static PgBinaries Locate(Func<string, string?> env)
+    public static PgBinaries Locate(Func<string, string?> env, IEnumerable<string>? usualLocations = null)
     {
         if (env("CHAOS_PG_BIN") is { Length: > 0 } configured)
         {
@@ -35,7 +35,7 @@ internal sealed record PgBinaries(string BinDir)
         }
         else searched.Add("pg_config on PATH (not found)");
 
-        foreach (var dir in UsualLocations())
+        foreach (var dir in usualLocations ?? UsualLocations())
         {
             searched.Add(dir);
             if (HasServer(dir)) return new PgBinaries(dir);
@@ -102,19 +102,89 @@ internal sealed record PgBinaries(string BinDir)
 /// <summary>Where the pgbouncer binary lives.</summary>
 internal static class PgBouncerBinary
 {
-    public static string Locate(Func<string, string?> env)
+    public static string Locate(Func<string, string?> env, IReadOnlyList<string>? usualLocations = null)
     {
         if (env("CHAOS_PGBOUNCER") is { Length: > 0 } configured)
             return File.Exists(configured)
                 ? configured
                 : throw new ServerSetupException($"CHAOS_PGBOUNCER is '{configured}', but no such file exists. Point it at the pgbouncer executable or unset it.");
 
-        string[] usual = ["/usr/sbin/pgbouncer", "/usr/local/sbin/pgbouncer", "/usr/local/bin/pgbouncer", "/opt/homebrew/bin/pgbouncer", "/usr/bin/pgbouncer"];
+        var usual = usualLocations ?? ["/usr/sbin/pgbouncer", "/usr/local/sbin/pgbouncer", "/usr/local/bin/pgbouncer", "/opt/homebrew/bin/pgbouncer", "/usr/bin/pgbouncer"];
         return PgBinaries.FindOnPath("pgbouncer", env)
             ?? usual.FirstOrDefault(File.Exists)
             ?? throw new ServerSetupException(
                 $"PgBouncer not found (searched PATH, {string.Join(", ", usual)}). Install it: " +
                 "apt-get install pgbouncer (Debian/Ubuntu; then stop the service it starts: service pgbouncer stop), " +
                 "or brew install pgbouncer (macOS); or set CHAOS_PGBOUNCER to the executable.");
+    }
+}
+
+/// <summary>psql, for PgBouncer's admin console (simple query protocol only).</summary>
+internal static class PsqlBinary
+{
+    public static string Locate(Func<string, string?> env)
+    {
+        var exe = OperatingSystem.IsWindows() ? "psql.exe" : "psql";
+        try
+        {
+            var next = Path.Combine(PgBinaries.Locate(env).BinDir, exe);
+            if (File.Exists(next)) return next;
+        }
+        catch (ServerSetupException) { /* attached mode without local server binaries: PATH may still have psql */ }
+        return PgBinaries.FindOnPath("psql", env)
+            ?? throw new ServerSetupException(
+                "PgBouncer's admin console (SHOW POOLS) is read with psql, which was found neither next to the PostgreSQL " +
+                "binaries nor on PATH. Install the client: apt-get install postgresql-client (or brew install libpq).");
+    }
+}
+
+/// <summary>psql --csv output (RFC 4180: quoted fields may hold commas, quotes and newlines) to rows.</summary>
+internal static class Csv
+{
+    public static IReadOnlyList<IReadOnlyDictionary<string, object?>> Parse(string text)
+    {
+        var records = Records(text).ToList();
+        if (records.Count == 0) return [];
+        var header = records[0];
+        return records.Skip(1)
+            .Select(r => (IReadOnlyDictionary<string, object?>)header
+                .Select((name, i) => (name, value: i < r.Count ? Value(r[i]) : null))
+                .ToDictionary(p => p.name, p => p.value))
+            .ToList();
+    }
+
+    private static object? Value(string field) =>
+        field.Length == 0 ? null : long.TryParse(field, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number : field;
+
+    private static IEnumerable<List<string>> Records(string text)
+    {
+        var record = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c != '"') field.Append(c);
+                else if (i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else quoted = false;
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { record.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n')
+            {
+                record.Add(field.ToString());
+                field.Clear();
+                yield return record;
+                record = [];
+            }
+            else if (c != '\r') field.Append(c);
+        }
+        if (field.Length > 0 || record.Count > 0)
+        {
+            record.Add(field.ToString());
+            yield return record;
+        }
     }
 }

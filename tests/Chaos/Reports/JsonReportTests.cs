@@ -31,6 +31,20 @@ public class JsonReportTests
     }
 
     [Test]
+    public void A_figure_that_could_not_be_computed_does_not_lose_the_report()
+    {
+        var result = SampleMatrix.Create();
+        result = result with { Cells = [result.Cells[0] with { P99Ms = double.NaN, DurationMs = double.PositiveInfinity }] };
+
+        var json = JsonReport.Serialize(result);
+        var read = JsonReport.Deserialize(json, "matrix.json");
+
+        json.Should().Contain("\"p99Ms\": \"NaN\"");
+        read.Cells[0].P99Ms.Should().Be(double.NaN);
+        read.Cells[0].DurationMs.Should().Be(double.PositiveInfinity);
+    }
+
+    [Test]
     public void The_top_level_has_the_documented_fields_in_order()
     {
         using var doc = JsonDocument.Parse(JsonReport.Serialize(SampleMatrix.Create()));

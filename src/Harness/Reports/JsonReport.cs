@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Chaos.Harness.Checking;
 using Chaos.Harness.Matrix;
 
@@ -25,6 +25,8 @@ public static partial class JsonReport
     /// <summary>Reads a matrix.json. Throws <see cref="MatrixFileException"/> with a message for the user when it can't.</summary>
     public static async Task<MatrixResult> ReadAsync(string path, CancellationToken ct)
     {
+        if (Directory.Exists(path))
+            throw new MatrixFileException(path, $"this is a folder; give the {FileName} inside it.");
         string text;
         try
         {

@@ -102,6 +102,15 @@ public class JsonReportTests
     }
 
     [Test]
+    public async Task Reading_a_folder_asks_for_the_file_inside_it()
+    {
+        var act = () => JsonReport.ReadAsync(_dir.Path, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<MatrixFileException>())
+            .Which.Message.Should().Be($"{_dir.Path}: this is a folder; give the matrix.json inside it.");
+    }
+
+    [Test]
     public async Task Reading_invalid_json_names_the_file_and_the_line()
     {
         var path = _dir.File("matrix.json");

@@ -210,7 +210,7 @@ public static class HtmlReport
     }
 
     /// <summary>HTML-escapes text for element content and double-quoted attributes alike.</summary>
-    private static string H(string? text) => WebUtility.HtmlEncode(text ?? "");
+    private static string H(string? text) => WebUtility.HtmlEncode(Printable.Clean(text ?? ""));
 
     private const string BaseCss = """
 

@@ -132,31 +132,5 @@ public static class JUnitReport
 
     private static string Seconds(double ms) => (ms / 1000).ToString("0.###", CultureInfo.InvariantCulture);
 
-    /// <summary>
-    /// XmlWriter escapes markup but refuses characters XML cannot hold at all (NUL and most control
-    /// characters), which a driver's error message can carry; they become U+FFFD instead of an exception.
-    /// </summary>
-    internal static string Clean(string text)
-    {
-        StringBuilder? sb = null;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var ch = text[i];
-            if (XmlConvert.IsXmlChar(ch))
-            {
-                sb?.Append(ch);
-            }
-            else if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], ch))
-            {
-                sb?.Append(ch).Append(text[i + 1]);
-                i++;
-            }
-            else
-            {
-                sb ??= new StringBuilder(text, 0, i, text.Length);
-                sb.Append('\uFFFD');
-            }
-        }
-        return sb?.ToString() ?? text;
-    }
+    private static string Clean(string text) => Printable.Clean(text);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Chaos.Harness.Checking;
 using Chaos.Harness.Matrix;
 
@@ -17,15 +17,16 @@ public static partial class JsonReport
     public static string Serialize(MatrixResult result) =>
         JsonSerializer.Serialize(result, MatrixJsonContext.Default.MatrixResult);
 
-    public static async Task WriteAsync(MatrixResult result, string path, CancellationToken ct)
-    {
-        await using var stream = File.Create(path);
-        await JsonSerializer.SerializeAsync(stream, result, MatrixJsonContext.Default.MatrixResult, ct);
-    }
+    // Serialised before the file is opened, so a failure never leaves a truncated matrix.json behind
+    // to be picked up as the next baseline.
+    public static async Task WriteAsync(MatrixResult result, string path, CancellationToken ct) =>
+        await File.WriteAllBytesAsync(path, JsonSerializer.SerializeToUtf8Bytes(result, MatrixJsonContext.Default.MatrixResult), ct);
 
     /// <summary>Reads a matrix.json. Throws <see cref="MatrixFileException"/> with a message for the user when it can't.</summary>
     public static async Task<MatrixResult> ReadAsync(string path, CancellationToken ct)
     {
+        if (Directory.Exists(path))
+            throw new MatrixFileException(path, $"this is a folder; give the {FileName} inside it.");
         string text;
         try
         {
@@ -125,10 +126,13 @@ public static partial class JsonReport
 /// <summary>
 /// Source-generated serialization for matrix.json. Nullable annotations and required members are
 /// enforced on read so a wrong shape fails with a path instead of producing a half-empty result.
+/// NaN and infinities are written as the strings "NaN", "Infinity", "-Infinity": a figure that could
+/// not be computed must not cost the report of an hour-long run.
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(MatrixResult))]

@@ -30,8 +30,9 @@ public static class ReportWriter
         if (formats.Any(f => f != ReportFormat.Table))
             Directory.CreateDirectory(outDir);
 
-        // A fixed order, so the list of paths (and a log of them) is the same whatever order the user typed.
-        foreach (var format in Enum.GetValues<ReportFormat>().Where(formats.Contains))
+        // A fixed order whatever the user typed; matrix.json first, because it is the run's record and
+        // the next baseline, and must exist even if a later report fails.
+        foreach (var format in WriteOrder.Where(formats.Contains))
         {
             ct.ThrowIfCancellationRequested();
             switch (format)
@@ -55,6 +56,9 @@ public static class ReportWriter
         }
         return written;
     }
+
+    private static readonly ReportFormat[] WriteOrder =
+        [ReportFormat.Table, ReportFormat.Json, ReportFormat.Markdown, ReportFormat.JUnit, ReportFormat.Html];
 
     private static async Task<string> Write(string outDir, string fileName, Func<string, Task> write)
     {

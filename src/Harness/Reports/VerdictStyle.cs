@@ -17,7 +17,7 @@ internal static class VerdictStyle
         Verdict.Survived => "✓",
         Verdict.Recovered => "↻",
         Verdict.Failed => "✗",
-        Verdict.Hung => "⧗",
+        Verdict.Hung => "∞",
         Verdict.Corrupted => "‼",
         Verdict.NotApplicable => "–",
         _ => "?",

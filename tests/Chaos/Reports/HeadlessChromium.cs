@@ -26,7 +26,8 @@ public sealed class HeadlessChromium
         if (!File.Exists(path))
             Assert.Fail($"Chromium is not at {path}. Install it with `apt-get install -y chromium`, or point CHAOS_CHROMIUM at a Chromium binary.");
 
-        s_playwright = await Playwright.CreateAsync();
+        // Starting the bundled node driver has no timeout of its own.
+        s_playwright = await Playwright.CreateAsync().WaitAsync(TimeSpan.FromSeconds(60));
         s_browser = await s_playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = path,

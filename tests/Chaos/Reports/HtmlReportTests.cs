@@ -96,6 +96,8 @@ public class HtmlReportTests
         var detail = _page.Locator("details.cell-detail[data-fault='idle-kill'][data-profile='pgbouncer-tx']");
         await Assertions.Expect(detail.Locator(".reason")).ToHaveTextAsync(SampleMatrix.HostileReason, new() { Timeout = 5_000 });
         (await detail.Locator("table.timeline tbody tr").Nth(0).Locator("td").Nth(2).InnerTextAsync()).Should().Be("kill <all> & \"everything\"");
+        (await detail.Locator("table.timeline tbody tr").Nth(2).Locator("td").Nth(2).InnerTextAsync())
+            .Should().Be("bell \uFFFD and NUL \uFFFD from a driver message", "control characters are replaced, not passed to the parser");
         (await _page.EvaluateAsync<bool>("() => window.__pwned === undefined")).Should().BeTrue("no injected script may run");
         (await _page.EvaluateAsync<int>("() => document.scripts.length")).Should().Be(1, "only the report's own script is on the page");
     }

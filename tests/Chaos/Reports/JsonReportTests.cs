@@ -31,6 +31,20 @@ public class JsonReportTests
     }
 
     [Test]
+    public void A_figure_that_could_not_be_computed_does_not_lose_the_report()
+    {
+        var result = SampleMatrix.Create();
+        result = result with { Cells = [result.Cells[0] with { P99Ms = double.NaN, DurationMs = double.PositiveInfinity }] };
+
+        var json = JsonReport.Serialize(result);
+        var read = JsonReport.Deserialize(json, "matrix.json");
+
+        json.Should().Contain("\"p99Ms\": \"NaN\"");
+        read.Cells[0].P99Ms.Should().Be(double.NaN);
+        read.Cells[0].DurationMs.Should().Be(double.PositiveInfinity);
+    }
+
+    [Test]
     public void The_top_level_has_the_documented_fields_in_order()
     {
         using var doc = JsonDocument.Parse(JsonReport.Serialize(SampleMatrix.Create()));
@@ -85,6 +99,15 @@ public class JsonReportTests
 
         (await act.Should().ThrowAsync<MatrixFileException>())
             .Which.Message.Should().Be($"{path}: the file does not exist.");
+    }
+
+    [Test]
+    public async Task Reading_a_folder_asks_for_the_file_inside_it()
+    {
+        var act = () => JsonReport.ReadAsync(_dir.Path, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<MatrixFileException>())
+            .Which.Message.Should().Be($"{_dir.Path}: this is a folder; give the matrix.json inside it.");
     }
 
     [Test]

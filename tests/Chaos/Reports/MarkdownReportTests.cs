@@ -16,7 +16,7 @@ public class MarkdownReportTests
         header.Should().BePositive();
         lines[header + 1].Should().Be("|---|---|---|---|");
         lines[header + 2].Should().Be("| idle-kill | ↻ recovered | ✓ survived | **✗ failed** (expected recovered) |");
-        lines[header + 3].Should().Be("| tcp-reset | **⧗ hung** (expected recovered) | ‼ corrupted | ↻ recovered |");
+        lines[header + 3].Should().Be("| tcp-reset | **∞ hung** (expected recovered) | ‼ corrupted | ↻ recovered |");
         lines[header + 4].Should().Be("| pgbouncer-restart | – not-applicable | – not-applicable | ✓ survived |");
     }
 
@@ -59,7 +59,7 @@ public class MarkdownReportTests
 
         var md = MarkdownReport.Render(now, Baseline.Compare(before, now));
 
-        md.Should().Contain("| tcp-reset | **⧗ hung** (expected recovered) | ‼ corrupted | **✗ failed** (expected recovered, was recovered) |");
+        md.Should().Contain("| tcp-reset | **∞ hung** (expected recovered) | ‼ corrupted | **✗ failed** (expected recovered, was recovered) |");
         md.Should().Contain("## Changes since baseline\n\n- changed tcp-reset / pgbouncer-tx: recovered -> failed\n");
     }
 
@@ -68,7 +68,7 @@ public class MarkdownReportTests
         Verdict.Survived => "✓",
         Verdict.Recovered => "↻",
         Verdict.Failed => "✗",
-        Verdict.Hung => "⧗",
+        Verdict.Hung => "∞",
         Verdict.Corrupted => "‼",
         _ => "–",
     };

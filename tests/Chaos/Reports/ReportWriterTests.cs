@@ -16,11 +16,11 @@ public class ReportWriterTests
 
         var paths = await ReportWriter.WriteAsync(SampleMatrix.Create(), ReportFormats.Parse("html,junit,json,markdown,table"), outDir, null, console, CancellationToken.None);
 
-        paths.Select(Path.GetFileName).Should().Equal("matrix.md", "matrix.json", "junit.xml", "matrix.html");
+        paths.Select(Path.GetFileName).Should().Equal("matrix.json", "matrix.md", "junit.xml", "matrix.html");
         paths.Should().OnlyContain(p => Path.IsPathFullyQualified(p) && File.Exists(p) && new FileInfo(p).Length > 0);
         Path.GetDirectoryName(paths[0]).Should().Be(Path.GetFullPath(outDir));
         consoleText.ToString().Should().Contain("9 cells:");
-        (await JsonReport.ReadAsync(paths[1], CancellationToken.None)).Cells.Should().HaveCount(SampleMatrix.CellCount);
+        (await JsonReport.ReadAsync(paths[0], CancellationToken.None)).Cells.Should().HaveCount(SampleMatrix.CellCount);
     }
 
     [Test]

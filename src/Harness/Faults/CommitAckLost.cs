@@ -5,26 +5,29 @@ namespace Chaos.Harness.Faults;
 
 /// <summary>
 /// The COMMIT reaches the server and commits, but its answer never reaches the client: the connection
-/// goes silent and is closed a second later. The application cannot know whether its write happened;
-/// a retry that assumes it did not applies it twice.
+/// is cut after the answer's first byte. The application cannot know whether its write happened; a retry
+/// that assumes it did not applies it twice.
 /// </summary>
+/// <remarks>
+/// limit_data rather than a timeout toxic: toxics apply to every connection through the proxy, and a
+/// timeout would also swallow the handshakes of connections opened meanwhile and leave them half-open
+/// once removed. limit_data closes whatever carries data while it is in place and touches idle ones not at all.
+/// </remarks>
 internal sealed class CommitAckLost : IFault
 {
     private const string Toxic = "commit-ack-lost";
-    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(1);
 
     public string Name => "commit-ack-lost";
-    public string Description => "The COMMIT commits on the server, its answer is dropped and the connection closed: outcome unknown.";
+    public string Description => "The COMMIT commits on the server; its answer is cut after one byte and the connection closed: outcome unknown.";
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {
-        await context.Workload.Hooks.ArmAsync(HookPoint.BeforeCommit, async (hit, token) =>
+        var hit = await context.Workload.Hooks.ArmAsync(HookPoint.BeforeCommit, async (hit, token) =>
         {
-            context.Ledger.MarkFault($"answers dropped from the COMMIT of op {hit.Op.Id} (txid {hit.Op.Txid}) on");
-            // timeout drops every byte from the server and closes the connection when it runs out.
-            await context.AddToxicAsync(ToxicSpec.Timeout((long)Silence.TotalMilliseconds, ToxicStream.Downstream) with { Name = Toxic }, token);
+            context.Ledger.MarkFault($"the answer to op {hit.Op.Id}'s COMMIT (txid {hit.Op.Txid}) will be lost");
+            await context.AddToxicAsync(ToxicSpec.LimitData(1, ToxicStream.Downstream) with { Name = Toxic }, token);
         }).WaitAsync(Timing.HangAfter, context.Time, ct);
-        await context.HoldAsync(Silence + TimeSpan.FromMilliseconds(200), ct);
+        await context.WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
         await HealAsync(context, ct);
         context.Ledger.MarkHeal("answers flow again");
     }

@@ -24,6 +24,9 @@ internal static class CellRunner
 {
     private static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(5);
 
+    /// <summary>Marks a setup failure that happened before the cell started: the machine needs fixing, not the cell.</summary>
+    internal const string BeforeStart = "chaos.before-start";
+
     public static async Task<CellResult> RunAsync(IFault fault, Profile profile, ToxiproxyClient proxy, int seed, TimeProvider time, CancellationToken ct)
     {
         if (fault.NotApplicableTo(profile) is { } why)
@@ -39,10 +42,10 @@ internal static class CellRunner
         watchdog.CancelAfter(Timing.CellWatchdog);
         var token = watchdog.Token;
 
-        await using var cluster = await PostgresCluster.CreateAsync(fault.Server(new PostgresOptions()), ct);
+        await using var cluster = await BeforeStartAsync(() => PostgresCluster.CreateAsync(fault.Server(new PostgresOptions()), ct));
         await CreateSchemaAsync(cluster, fault.Workload, ct);
         await using var bouncer = profile.Route == Route.PgBouncer
-            ? await PgBouncer.StartAsync(cluster, fault.Bouncer(new PgBouncerOptions { Mode = PoolMode.Transaction, DefaultPoolSize = 10 }), ct)
+            ? await BeforeStartAsync(() => PgBouncer.StartAsync(cluster, fault.Bouncer(new PgBouncerOptions { Mode = PoolMode.Transaction, DefaultPoolSize = 10 }), ct))
             : null;
 
         var appName = $"chaos-{fault.Name}-{profile.Name}";
@@ -112,6 +115,19 @@ internal static class CellRunner
 
         final = final with { Rows = await ReadWritesAsync(cluster, ct) };
         return Checker.Judge(fault.Name, profile.Name, ledger, final, seed);
+    }
+
+    private static async Task<T> BeforeStartAsync<T>(Func<Task<T>> start)
+    {
+        try
+        {
+            return await start();
+        }
+        catch (ServerSetupException e)
+        {
+            e.Data[BeforeStart] = true;
+            throw;
+        }
     }
 
     private static CellResult NotApplicable(IFault fault, Profile profile, string why, int seed) => new()

@@ -61,7 +61,7 @@ public static class MatrixRunner
         {
             result = await CellRunner.RunAsync(fault, profile, proxy, seed, TimeProvider.System, ct);
         }
-        catch (Servers.ServerSetupException)
+        catch (Servers.ServerSetupException e) when (e.Data.Contains(CellRunner.BeforeStart))
         {
             throw; // the user must fix the machine; no cell can run
         }

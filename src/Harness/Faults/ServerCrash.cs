@@ -11,6 +11,14 @@ internal sealed class ServerCrash : IFault
     public string Description => $"Immediate stop, down for {Down.TotalSeconds:0} s, start with crash recovery.";
     public bool NeedsManagedServer => true;
 
+    // The harness runs servers with synchronous_commit off for speed; a crash would then lose commits
+    // it had acknowledged, which is the configuration's doing, not the pool's. Only the process dies
+    // here, not the OS, so fsync can stay off.
+    public PostgresOptions Server(PostgresOptions options) => options with
+    {
+        Settings = new Dictionary<string, string>(options.Settings) { ["synchronous_commit"] = "on" },
+    };
+
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {
         context.Ledger.MarkFault("immediate stop (crash)");

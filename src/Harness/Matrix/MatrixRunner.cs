@@ -12,6 +12,7 @@ public static class MatrixRunner
     /// <summary>Runs the matrix; <paramref name="progress"/> hears of each cell as it starts and ends.</summary>
     public static async Task<MatrixResult> RunAsync(MatrixOptions options, IProgress<CellProgress>? progress = null, CancellationToken ct = default)
     {
+        ThreadPoolHeadroom.Ensure();
         var faults = options.Faults.Select(FaultCatalog.Create).ToList();
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -56,6 +57,7 @@ public static class MatrixRunner
     /// <summary>One cell, with its expectation attached; a crash of the harness itself is reported, not thrown.</summary>
     public static async Task<CellResult> RunCellAsync(IFault fault, Profiles.Profile profile, ToxiproxyClient proxy, int seed, CancellationToken ct)
     {
+        ThreadPoolHeadroom.Ensure();
         CellResult result;
         try
         {

@@ -93,6 +93,9 @@ public sealed class PgBouncer : IAsyncDisposable
             ArgumentList = { "-X", "-q", "--csv", "-h", "127.0.0.1", "-p", Port.ToString(), "-U", AdminRole, "-d", "pgbouncer", "-c", $"SHOW {what.ToUpperInvariant()}" },
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        // The user's PG* settings (PGSSLMODE, PGSERVICE...) must not redirect the harness's own admin query.
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("PG", StringComparison.Ordinal)).ToList())
+            psi.Environment.Remove(key);
         psi.Environment["PGPASSWORD"] = _adminPassword;
         psi.Environment["PGCONNECT_TIMEOUT"] = "10";
         using var psql = Process.Start(psi) ?? throw new ServerSetupException($"could not run {_psql}");

@@ -38,7 +38,7 @@ public abstract class ServerTest
         try
         {
             var bouncer = await PgBouncer.StartAsync(cluster, options, Timeout);
-            _bouncers.Add(bouncer);
+            lock (_bouncers) _bouncers.Add(bouncer);
             return bouncer;
         }
         catch (ServerSetupException e)
@@ -51,7 +51,7 @@ public abstract class ServerTest
     /// <summary>Takes over the cleanup (and log attachment) of a cluster the test created itself.</summary>
     protected PostgresCluster Track(PostgresCluster cluster)
     {
-        _clusters.Add(cluster);
+        lock (_clusters) _clusters.Add(cluster); // tests may start several clusters concurrently
         return cluster;
     }
 

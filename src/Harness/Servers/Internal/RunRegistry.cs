@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Chaos.Harness.Servers.Internal;
 
@@ -28,7 +29,14 @@ internal sealed class RunRegistry
     {
         RunDir = runDir;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllLive();
+        // ProcessExit does not run when the process is terminated by a signal; these do, and then let
+        // the default action (termination) go ahead. SIGKILL cannot be caught: that is what reaping is for.
+        if (!OperatingSystem.IsWindows())
+            _signals = [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(s => PosixSignalRegistration.Create(s, _ => KillAllLive()))];
     }
+
+    // Held so the registrations live as long as the registry.
+    private readonly PosixSignalRegistration[] _signals = [];
 
     /// <summary>
     /// /dev/shm when there is one: copying a template data directory into tmpfs takes a tenth of the
@@ -77,8 +85,10 @@ internal sealed class RunRegistry
 
     private void KillAllLive()
     {
-        foreach (var (dir, kill) in _live)
+        foreach (var dir in _live.Keys)
         {
+            // Removed first: a signal handler and ProcessExit may both get here.
+            if (!_live.TryRemove(dir, out var kill)) continue;
             try { kill(); } catch (Exception) { /* process exit: best effort, the next run reaps the rest */ }
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
@@ -113,9 +123,16 @@ internal sealed class RunRegistry
         var reaped = 0;
         foreach (var runDir in Directory.GetDirectories(RunsRoot))
         {
-            if (!IsOrphan(runDir)) continue;
-            await ReapRunAsync(runDir, ct);
-            reaped++;
+            bool orphan;
+            try { orphan = IsOrphan(runDir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; /* vanished, or not ours to read */ }
+            if (!orphan) continue;
+            try
+            {
+                await ReapRunAsync(runDir, ct);
+                reaped++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* raced with another reaper */ }
         }
         return reaped;
     }
@@ -148,7 +165,8 @@ internal sealed class RunRegistry
 
         await StopTreesAsync(roots, ct);
         try { Directory.Delete(runDir, recursive: true); }
-        catch (DirectoryNotFoundException) { /* another process reaped it first */ }
+        catch (IOException) { /* another process is reaping it at the same time */ }
+        catch (UnauthorizedAccessException) { /* another user's run: theirs to reap */ }
     }
 
     /// <summary>

@@ -135,7 +135,17 @@ internal static class TemplateCache
         var waited = Stopwatch.StartNew();
         while (true)
         {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            try
+            {
+                var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                // Root (servers as postgres) and the postgres user itself share a template: both must be able to lock it.
+                Dirs.SetMode(path, 0b110_110_110);
+                return stream;
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new ServerSetupException($"cannot open the template lock {path} ({e.Message}); delete it or fix its permissions.", e);
+            }
             catch (IOException) when (waited.Elapsed < s_lockTimeout)
             {
                 await Task.Delay(100, ct);

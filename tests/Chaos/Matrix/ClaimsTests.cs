@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using Chaos.Harness.Checking;
+using Chaos.Harness.Faults;
+using Chaos.Harness.Matrix;
+using Chaos.Harness.Profiles;
+using Chaos.Harness.Proxy;
+using Chaos.Harness.Servers;
+using Chaos.Tests.Support;
+using FluentAssertions;
+using Npgsql;
+using NUnit.Framework;
+
+namespace Chaos.Tests.Matrix;
+
+/// <summary>
+/// The claims our users arrive with (design.md), each translated to Npgsql, measured, and the finding
+/// asserted. Costs are asserted as mechanisms (statements and server sessions per request, counted by
+/// the server) and reported in milliseconds, never asserted as timings.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public class ClaimsTests : ServerTest
+{
+    private const int Requests = 200;
+
+    [Test]
+    public async Task Claim_1_a_default_pool_hands_out_stale_connections_after_the_server_closed_them()
+    {
+        var cell = await MatrixCells.GetAsync("idle-backends-killed", "npgsql-defaults");
+        cell.Verdict.Should().Be(Verdict.Recovered);
+        var errors = cell.Timeline.Where(e => e.Kind == "error").ToList();
+        errors.Should().NotBeEmpty().And.OnlyContain(e => e.SqlState == "57P01", "the stale connection reports the admin shutdown it was sent");
+        // Npgsql clears the whole pool on 57P01, so the damage is bounded by the requests already in flight.
+        cell.Errors.Should().BeInRange(1, WorkloadWorkers, "at most one error per concurrent request, not one per pooled connection");
+    }
+
+    [Test]
+    public async Task Claim_2_validation_on_checkout_rescues_stale_connections_at_one_extra_round_trip_per_checkout()
+    {
+        (await MatrixCells.GetAsync("idle-backends-killed", "validate-on-checkout")).Verdict.Should().Be(Verdict.Survived);
+
+        var cluster = await StartClusterAsync();
+        var plain = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults);
+        var validated = await MeasureAsync(cluster, ProfileCatalog.ValidateOnCheckout);
+        await Report($"validate-on-checkout: {validated.MsPerRequest - plain.MsPerRequest:0.000} ms extra per checkout ({validated.MsPerRequest:0.000} vs {plain.MsPerRequest:0.000} ms per request)");
+
+        (validated.Statements - plain.Statements).Should().BeCloseTo(Requests, 5, "one SELECT 1 per checkout");
+        validated.Sessions.Should().Be(plain.Sessions, "validation reuses pooled connections");
+    }
+
+    [Test]
+    public async Task Claim_3_validation_cannot_rescue_a_transaction_that_dies_mid_flight_but_an_idempotent_retry_can()
+    {
+        var validated = await MatrixCells.GetAsync("backend-killed-mid-transaction", "validate-on-checkout");
+        validated.Verdict.Should().Be(Verdict.Recovered);
+        (validated.Errors + validated.Unknown).Should().BeGreaterThan(0, "the error reaches the application");
+
+        var retried = await MatrixCells.GetAsync("backend-killed-mid-transaction", "retry-idempotent");
+        retried.Verdict.Should().Be(Verdict.Survived);
+        retried.Lost.Should().Be(0);
+        retried.Duplicated.Should().Be(0);
+    }
+
+    [Test]
+    public async Task Claim_4_recycling_by_age_closes_the_max_age_gap_and_costs_handshakes_when_aggressive()
+    {
+        (await MatrixCells.GetAsync("max-connection-age", "recycle")).Verdict.Should().Be(Verdict.Survived);
+        (await MatrixCells.GetAsync("max-connection-age", "npgsql-defaults")).Verdict.Should().Be(Verdict.Recovered);
+
+        var cluster = await StartClusterAsync();
+        var plain = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults, pause: TimeSpan.FromMilliseconds(10));
+        var aggressive = await MeasureAsync(cluster, ProfileCatalog.Custom("recycle-1s", "Connection Lifetime=1"), pause: TimeSpan.FromMilliseconds(10));
+        await Report($"Connection Lifetime=1: {aggressive.Sessions} server sessions for {Requests} requests over {aggressive.Elapsed.TotalSeconds:0.0} s (defaults: {plain.Sessions}); {aggressive.MsPerRequest:0.00} vs {plain.MsPerRequest:0.00} ms per request");
+        plain.Sessions.Should().Be(1, "a sequential client reuses one pooled connection");
+        aggressive.Sessions.Should().BeGreaterThan(plain.Sessions, "every connection older than its lifetime is replaced by a new handshake");
+    }
+
+    [Test]
+    public async Task Claim_5_a_bounded_pool_fails_fast_and_an_unbounded_one_queues_silently()
+    {
+        var bounded = await MatrixCells.GetAsync("pool-exhaustion", "bounded");
+        bounded.Verdict.Should().Be(Verdict.Recovered, "the checkout timeout turns overload into errors");
+        bounded.PeakServerConnections.Should().BeLessThanOrEqualTo(20);
+
+        var defaults = await MatrixCells.GetAsync("pool-exhaustion", "npgsql-defaults");
+        defaults.Verdict.Should().Be(Verdict.Survived);
+        defaults.P99Ms.Should().BeGreaterThan(1000, "requests waited behind the long-held sessions instead of failing");
+        defaults.PeakServerConnections.Should().BeGreaterThan(20, "the pool grew to hold the burst");
+    }
+
+    [Test]
+    public async Task Claim_6_a_larger_pool_does_not_grow_the_error_storm_because_npgsql_clears_the_pool()
+    {
+        await using var proxy = await ProxyHost.StartAsync(Timeout);
+        var small = await MatrixRunner.RunCellAsync(FaultCatalog.Create("idle-backends-killed"),
+            ProfileCatalog.Custom("warm-5", "Minimum Pool Size=5"), proxy.Client, 1, Timeout);
+        var large = await MatrixRunner.RunCellAsync(FaultCatalog.Create("idle-backends-killed"),
+            ProfileCatalog.Custom("warm-20", "Minimum Pool Size=20"), proxy.Client, 2, Timeout);
+        await Report($"errors after every idle backend was killed: warm pool of 5 -> {small.Errors}, warm pool of 20 -> {large.Errors} (peak server connections {small.PeakServerConnections} and {large.PeakServerConnections})");
+
+        large.PeakServerConnections.Should().BeGreaterThanOrEqualTo(20, "the pool really was warm with 20");
+        small.Errors.Should().BeInRange(1, WorkloadWorkers);
+        large.Errors.Should().BeInRange(1, WorkloadWorkers, "bounded by requests in flight, not by pool size");
+    }
+
+    [Test]
+    public async Task Claim_7_no_pooling_pays_a_handshake_per_request_and_pgbouncer_loses_session_state()
+    {
+        var cluster = await StartClusterAsync();
+        var pooled = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults);
+        var unpooled = await MeasureAsync(cluster, ProfileCatalog.NoPooling);
+        await Report($"no-pooling: {unpooled.MsPerRequest - pooled.MsPerRequest:0.00} ms extra per request ({unpooled.MsPerRequest:0.00} vs {pooled.MsPerRequest:0.00} ms)");
+        unpooled.Sessions.Should().Be(Requests, "one server session per request");
+        pooled.Sessions.Should().Be(1);
+
+        (await MatrixCells.GetAsync("connection-limit", "no-pooling-via-pgbouncer")).Verdict.Should().Be(Verdict.Survived,
+            "PgBouncer multiplexes past max_connections");
+        (await MatrixCells.GetAsync("session-state-loss", "pooled-via-pgbouncer")).Verdict.Should().Be(Verdict.Corrupted,
+            "session state set in one transaction is gone or someone else's in the next");
+    }
+
+    [Test]
+    public async Task Claim_9_instances_times_pool_size_beyond_max_connections_is_refused_by_the_server()
+    {
+        var cell = await MatrixCells.GetAsync("connection-limit", "npgsql-defaults");
+        cell.Verdict.Should().Be(Verdict.Recovered);
+        cell.Timeline.Should().Contain(e => e.SqlState == "53300", "too_many_connections is what the application sees");
+    }
+
+    private const int WorkloadWorkers = 4;
+
+    private sealed record Measurement(long Statements, long Sessions, double MsPerRequest, TimeSpan Elapsed);
+
+    /// <summary>Runs <see cref="Requests"/> sequential SELECTs under a profile and counts, on the server, what they cost.</summary>
+    private async Task<Measurement> MeasureAsync(PostgresCluster cluster, Profile profile, TimeSpan? pause = null)
+    {
+        var app = $"claims-{profile.Name}-{Guid.NewGuid():N}"[..40];
+        var before = await CountersAsync(cluster);
+        var clock = Stopwatch.StartNew();
+        await using (var source = NpgsqlDataSource.Create(profile.ConnectionString(cluster.AppConnectionString, app)))
+        {
+            for (var i = 0; i < Requests; i++)
+            {
+                await using var connection = await source.OpenConnectionAsync(Timeout);
+                if (profile.ValidateOnCheckout)
+                {
+                    await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                    await ping.ExecuteScalarAsync(Timeout);
+                }
+                await using var cmd = new NpgsqlCommand("SELECT 1", connection);
+                await cmd.ExecuteScalarAsync(Timeout);
+                if (pause is { } p)
+                {
+                    await Task.Delay(p, Timeout);
+                }
+            }
+        }
+        var elapsed = clock.Elapsed;
+        var after = await CountersAsync(cluster);
+        var work = elapsed - (pause ?? TimeSpan.Zero) * Requests;
+        return new Measurement(after.Statements - before.Statements, after.Sessions - before.Sessions, work.TotalMilliseconds / Requests, elapsed);
+    }
+
+    /// <summary>Committed transactions (one per autocommit statement) and sessions opened, for the app database.</summary>
+    private async Task<(long Statements, long Sessions)> CountersAsync(PostgresCluster cluster)
+    {
+        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString) { Pooling = false }.ConnectionString);
+        await admin.OpenAsync(Timeout);
+        await using (var flush = new NpgsqlCommand("SELECT pg_stat_force_next_flush(); SELECT pg_stat_clear_snapshot()", admin))
+        {
+            await flush.ExecuteNonQueryAsync(Timeout);
+        }
+        // Statistics reach pg_stat_database when a session ends or flushes; poll briefly for them to settle.
+        (long, long) last = default;
+        for (var i = 0; i < 20; i++)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT xact_commit, sessions FROM pg_stat_database WHERE datname = @db", admin);
+            cmd.Parameters.AddWithValue("db", cluster.Database);
+            await using var reader = await cmd.ExecuteReaderAsync(Timeout);
+            await reader.ReadAsync(Timeout);
+            var now = (reader.GetInt64(0), reader.GetInt64(1));
+            if (now == last)
+            {
+                return now;
+            }
+            last = now;
+            await reader.DisposeAsync();
+            await Task.Delay(TimeSpan.FromMilliseconds(600), Timeout);
+            await using var clear = new NpgsqlCommand("SELECT pg_stat_clear_snapshot()", admin);
+            await clear.ExecuteNonQueryAsync(Timeout);
+        }
+        return last;
+    }
+
+    private static Task Report(string line) => TestContext.Out.WriteLineAsync(line);
+}

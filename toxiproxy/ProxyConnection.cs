@@ -67,7 +67,19 @@ internal sealed class ProxyConnection
                 {
                     socket.LingerState = new LingerOption(true, 0);
                 }
+                else
+                {
+                    // Without a shutdown first, .NET closes a socket with a pending receive
+                    // abortively (RST) on Linux; a graceful close must say so.
+                    socket.Shutdown(SocketShutdown.Both);
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
 
+            try
+            {
                 socket.Close();
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)

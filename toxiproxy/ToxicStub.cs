@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Toxiproxy.Toxics;
 
@@ -94,19 +95,30 @@ internal sealed class ToxicStub
     /// <summary>Waits for <paramref name="delay"/>; false when interrupted first.</summary>
     public async Task<bool> DelayAsync(TimeSpan delay)
     {
-        if (delay <= TimeSpan.Zero)
+        // Timers count whole milliseconds and may fire up to one early; a toxic must never be
+        // faster than its settings, so wait again for whatever is left.
+        var due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
-            return !Interrupted.IsCancellationRequested;
-        }
+            if (Interrupted.IsCancellationRequested)
+            {
+                return false;
+            }
 
-        try
-        {
-            await Task.Delay(delay, Interrupted).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (left <= TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            try
+            {
+                await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, Interrupted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
         }
     }
 

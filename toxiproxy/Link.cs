@@ -16,8 +16,10 @@ namespace Toxiproxy;
 ///   source ──read──────────────────────write──▶ dest     (one buffer, no copy, no channel hop)
 /// </code>
 /// Each arrow between stubs is a bounded channel. Adding a toxic interrupts the last stub, splices
-/// the new stub between it and the output, and restarts it; removing one interrupts its
-/// predecessor and itself, forwards what was still queued for it, and joins the two neighbours.
+/// the new stub between it and the output, and restarts it; removing one interrupts it and its
+/// predecessor, hands what it held or had not read yet to the predecessor (sent first on
+/// restart), and joins the two neighbours. An interrupt also cancels a write waiting for room,
+/// keeping the chunk, so a chain change never waits on a slow consumer or a slow toxic.
 /// The no-op stub at the head means the reader never has to pause. The reader switches from the
 /// fast path to the chain between two reads, after its last direct write has completed, so no
 /// byte is lost or reordered. A link stays in chain mode once it has entered it.
@@ -144,15 +146,12 @@ internal sealed class Link
 
         var previous = _stubs![index - 1];
         var removed = _stubs[index];
-        await previous.InterruptAsync().ConfigureAwait(false);
         await removed.InterruptAsync().ConfigureAwait(false);
+        await previous.InterruptAsync().ConfigureAwait(false);
 
-        // Whatever the removed toxic had not taken yet still belongs to the stream.
-        while (removed.Input.Reader.TryRead(out var chunk))
-        {
-            await removed.Output.WriteAsync(chunk, ConnectionClosed).ConfigureAwait(false);
-        }
-
+        // Whatever the removed toxic held or had not taken yet still belongs to the stream,
+        // ahead of what the previous stub could not hand over.
+        previous.Prepend(removed.TakeAll());
         previous.Output = removed.Output;
         _stubs.RemoveAt(index);
         previous.Start();

@@ -260,4 +260,28 @@ public class ToxicTests
 
         (await socket.PingAsync(env.Token)).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250));
     }
+
+    [Test]
+    public async Task Removing_a_slow_toxic_is_prompt_even_when_the_client_is_not_reading()
+    {
+        await using var env = await ProxyEnvironment.StartAsync();
+        var proxy = await env.CreateProxyAsync();
+        using var socket = await env.ConnectAsync(proxy);
+        await env.Client.AddToxicAsync(proxy.Name, ToxicSpec.Bandwidth(1), env.Token);
+        await env.Client.AddToxicAsync(proxy.Name, ToxicSpec.Latency(10, stream: ToxicStream.Downstream) with { Name = "after" }, env.Token);
+        var payload = new byte[2_000_000];
+        Random.Shared.NextBytes(payload);
+        var sending = socket.SendAllAsync(payload, env.Token);
+
+        // Wait until the bandwidth toxic is visibly holding data back (nothing readable yet is fine).
+        await env.WaitUntilAsync(() => Task.FromResult(env.Upstream.Connections == 1), "the upstream connection exists");
+        using var quick = CancellationTokenSource.CreateLinkedTokenSource(env.Token);
+        quick.CancelAfter(TimeSpan.FromSeconds(5));
+        await env.Client.RemoveToxicAsync(proxy.Name, "bandwidth_downstream", quick.Token);
+        await env.Client.RemoveToxicAsync(proxy.Name, "after", quick.Token);
+
+        var echoed = await socket.ReceiveExactlyAsync(payload.Length, env.Token);
+        await sending;
+        echoed.Should().Equal(payload);
+    }
 }

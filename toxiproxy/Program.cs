@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Toxiproxy;
 using Toxiproxy.Api;
 using Toxiproxy.Bench;
@@ -35,11 +36,16 @@ for (var i = 0; i < args.Length; i++)
 }
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// Ctrl+C and SIGTERM both stop cleanly: listeners and connections closed before exit.
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 ToxiproxyServer server;
 try
@@ -76,6 +82,8 @@ await using (server)
     catch (OperationCanceledException)
     {
     }
+
+    Console.WriteLine("toxiproxy: stopping");
 }
 
 return 0;

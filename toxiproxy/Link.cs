@@ -13,7 +13,8 @@ namespace Toxiproxy;
 ///                    stub 0      stub 1                stub n        task
 ///
 ///                 fast path (no toxic yet)
-///   source ──read──────────────────────write──▶ dest     (one buffer, no copy, no channel hop)
+///   source ──read──────────────────────write──▶ dest     (no channel hop; on Linux splice(2)
+///                                                         moves the bytes without a user copy)
 /// </code>
 /// Each arrow between stubs is a bounded channel. Adding a toxic interrupts the last stub, splices
 /// the new stub between it and the output, and restarts it; removing one interrupts it and its
@@ -166,6 +167,18 @@ internal sealed class Link
         var buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
         try
         {
+            if (!_chained && Splice.TryCreate() is { } splice)
+            {
+                using (splice)
+                {
+                    if (await splice.CopyAsync(_source, _dest, () => _chained, buffer, ct).ConfigureAwait(false))
+                    {
+                        await EndInputAsync().ConfigureAwait(false);
+                        return;
+                    }
+                }
+            }
+
             while (true)
             {
                 var read = await _source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, ct).ConfigureAwait(false);

@@ -59,7 +59,11 @@ internal sealed class ProxyConnection
             return;
         }
 
-        foreach (var socket in new[] { Client, Upstream })
+        // Order matters: first say how to close (shutdown for FIN, linger 0 for RST), then cancel
+        // so every pending operation ends and lets go of the sockets, then close them. Closing a
+        // socket that a forwarding loop still holds would wait for that loop.
+        var sockets = new[] { Client, Upstream };
+        foreach (var socket in sockets)
         {
             try
             {
@@ -77,17 +81,14 @@ internal sealed class ProxyConnection
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
             }
-
-            try
-            {
-                socket.Close();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-            }
         }
 
         _closed.Cancel();
+        foreach (var socket in sockets)
+        {
+            socket.Dispose();
+        }
+
         _onClosed(this);
     }
 }

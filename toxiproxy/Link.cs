@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -28,7 +29,7 @@ namespace Toxiproxy;
 /// </summary>
 internal sealed class Link
 {
-    private const int BufferSize = 256 * 1024;
+    private const int BufferSize = 64 * 1024;
     private const int ChannelCapacity = 32;
 
     private readonly ProxyConnection _connection;
@@ -164,7 +165,8 @@ internal sealed class Link
     public async Task RunAsync()
     {
         var ct = ConnectionClosed;
-        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        // Pooled: idle pooled database connections would otherwise each pin their own buffers.
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             if (!_chained && Splice.TryCreate() is { } splice)
@@ -202,6 +204,10 @@ internal sealed class Link
         catch (Exception e)
         {
             _connection.Fail(e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -19,6 +19,7 @@ internal sealed partial class Splice : IDisposable
     private const int FSetPipeSize = 1031;
     private const int OCloExec = 0x80000;
     private const int PipeSize = 1 << 20;
+    private const int WaitPieceSize = 16 * 1024;
 
     private static readonly bool Enabled =
         OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("TOXIPROXY_SPLICE") != "0";
@@ -106,23 +107,22 @@ internal sealed partial class Splice : IDisposable
                         continue;
                     }
 
-                    // The destination is full: empty the pipe through an awaited send, which waits properly.
-                    while (pending > 0)
+                    // The destination is full. .NET cannot wait for "writable" without sending, so
+                    // send a small piece from the pipe the ordinary way (that send waits for
+                    // room), then go back to splicing the rest.
+                    var got = Call(() => read(_pipeRead, buffer, Math.Min(pending, Math.Min(buffer.Length, WaitPieceSize))));
+                    if (got <= 0)
                     {
-                        var got = Call(() => read(_pipeRead, buffer, Math.Min(pending, buffer.Length)));
-                        if (got <= 0)
-                        {
-                            throw new IOException("splice pipe ran dry");
-                        }
-
-                        var data = buffer.AsMemory(0, (int)got);
-                        while (!data.IsEmpty)
-                        {
-                            data = data[await dest.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false)..];
-                        }
-
-                        pending -= got;
+                        throw new IOException("splice pipe ran dry");
                     }
+
+                    var data = buffer.AsMemory(0, (int)got);
+                    while (!data.IsEmpty)
+                    {
+                        data = data[await dest.SendAsync(data, SocketFlags.None, ct).ConfigureAwait(false)..];
+                    }
+
+                    pending -= got;
                 }
             }
 

@@ -13,7 +13,7 @@ namespace Chaos.Tests.Proxy;
 /// </summary>
 public class ToxicTests
 {
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(600);
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
 
     [TestCase(ToxicStream.Downstream)]
     [TestCase(ToxicStream.Upstream)]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -13,11 +14,14 @@ namespace Toxiproxy;
 ///                    stub 0      stub 1                stub n        task
 ///
 ///                 fast path (no toxic yet)
-///   source ──read──────────────────────write──▶ dest     (one buffer, no copy, no channel hop)
+///   source ──read──────────────────────write──▶ dest     (no channel hop; on Linux splice(2)
+///                                                         moves the bytes without a user copy)
 /// </code>
 /// Each arrow between stubs is a bounded channel. Adding a toxic interrupts the last stub, splices
-/// the new stub between it and the output, and restarts it; removing one interrupts its
-/// predecessor and itself, forwards what was still queued for it, and joins the two neighbours.
+/// the new stub between it and the output, and restarts it; removing one interrupts it and its
+/// predecessor, hands what it held or had not read yet to the predecessor (sent first on
+/// restart), and joins the two neighbours. An interrupt also cancels a write waiting for room,
+/// keeping the chunk, so a chain change never waits on a slow consumer or a slow toxic.
 /// The no-op stub at the head means the reader never has to pause. The reader switches from the
 /// fast path to the chain between two reads, after its last direct write has completed, so no
 /// byte is lost or reordered. A link stays in chain mode once it has entered it.
@@ -25,7 +29,7 @@ namespace Toxiproxy;
 /// </summary>
 internal sealed class Link
 {
-    private const int BufferSize = 256 * 1024;
+    private const int BufferSize = 64 * 1024;
     private const int ChannelCapacity = 32;
 
     private readonly ProxyConnection _connection;
@@ -144,15 +148,12 @@ internal sealed class Link
 
         var previous = _stubs![index - 1];
         var removed = _stubs[index];
-        await previous.InterruptAsync().ConfigureAwait(false);
         await removed.InterruptAsync().ConfigureAwait(false);
+        await previous.InterruptAsync().ConfigureAwait(false);
 
-        // Whatever the removed toxic had not taken yet still belongs to the stream.
-        while (removed.Input.Reader.TryRead(out var chunk))
-        {
-            await removed.Output.WriteAsync(chunk, ConnectionClosed).ConfigureAwait(false);
-        }
-
+        // Whatever the removed toxic held or had not taken yet still belongs to the stream,
+        // ahead of what the previous stub could not hand over.
+        previous.Prepend(removed.TakeAll());
         previous.Output = removed.Output;
         _stubs.RemoveAt(index);
         previous.Start();
@@ -164,9 +165,22 @@ internal sealed class Link
     public async Task RunAsync()
     {
         var ct = ConnectionClosed;
-        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        // Pooled: idle pooled database connections would otherwise each pin their own buffers.
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
+            if (!_chained && Splice.TryCreate() is { } splice)
+            {
+                using (splice)
+                {
+                    if (await splice.CopyAsync(_source, _dest, () => _chained, buffer, ct).ConfigureAwait(false))
+                    {
+                        await EndInputAsync().ConfigureAwait(false);
+                        return;
+                    }
+                }
+            }
+
             while (true)
             {
                 var read = await _source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, ct).ConfigureAwait(false);
@@ -190,6 +204,10 @@ internal sealed class Link
         catch (Exception e)
         {
             _connection.Fail(e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Toxiproxy;
 using Toxiproxy.Bench;
 
@@ -8,9 +9,14 @@ if (args is ["bench", ..])
 }
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// Ctrl+C and SIGTERM both stop cleanly: listeners and connections closed before exit.
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 return await Standalone.RunAsync(args, Console.Out, Console.Error, stop.Token);

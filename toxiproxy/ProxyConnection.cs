@@ -59,7 +59,11 @@ internal sealed class ProxyConnection
             return;
         }
 
-        foreach (var socket in new[] { Client, Upstream })
+        // Order matters: first say how to close (shutdown for FIN, linger 0 for RST), then cancel
+        // so every pending operation ends and lets go of the sockets, then close them. Closing a
+        // socket that a forwarding loop still holds would wait for that loop.
+        var sockets = new[] { Client, Upstream };
+        foreach (var socket in sockets)
         {
             try
             {
@@ -67,8 +71,12 @@ internal sealed class ProxyConnection
                 {
                     socket.LingerState = new LingerOption(true, 0);
                 }
-
-                socket.Close();
+                else
+                {
+                    // Without a shutdown first, .NET closes a socket with a pending receive
+                    // abortively (RST) on Linux; a graceful close must say so.
+                    socket.Shutdown(SocketShutdown.Both);
+                }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -76,6 +84,11 @@ internal sealed class ProxyConnection
         }
 
         _closed.Cancel();
+        foreach (var socket in sockets)
+        {
+            socket.Dispose();
+        }
+
         _onClosed(this);
     }
 }

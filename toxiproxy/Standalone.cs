@@ -74,6 +74,7 @@ public static class Standalone
             catch (OperationCanceledException)
             {
             }
+            await output.WriteLineAsync("toxiproxy: stopping");
         }
         return 0;
     }

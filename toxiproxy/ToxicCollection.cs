@@ -122,6 +122,13 @@ internal sealed class ToxicCollection
             _lock.Release();
         }
 
+        if (connection.Closed.IsCancellationRequested)
+        {
+            // Closed while waiting for the lock: its Detach ran before it was attached.
+            Detach(connection);
+            return;
+        }
+
         connection.Start();
     }
 

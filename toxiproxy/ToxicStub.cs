@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Toxiproxy.Toxics;
 
@@ -11,6 +12,7 @@ internal sealed class ToxicStub
 {
     private readonly Link _link;
     private CancellationTokenSource? _interrupt;
+    private readonly Queue<StreamChunk> _pending = new();
     private Task _running = Task.CompletedTask;
 
     public ToxicStub(Link link, ToxicDefinition? toxic, ChannelWriter<StreamChunk> output)
@@ -89,24 +91,77 @@ internal sealed class ToxicStub
         }
     }
 
-    public ValueTask WriteAsync(StreamChunk chunk) => Output.WriteAsync(chunk, ConnectionClosed);
+    /// <summary>
+    /// Passes a chunk on. An interrupt cancels a write that is waiting for room (so rebuilding the
+    /// chain never waits on a slow consumer); the chunk is then kept and sent first on restart.
+    /// </summary>
+    public async ValueTask WriteAsync(StreamChunk chunk)
+    {
+        try
+        {
+            await Output.WriteAsync(chunk, Interrupted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ConnectionClosed.IsCancellationRequested)
+        {
+            _pending.Enqueue(chunk);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Chunks that must go out before anything this stub reads next: those it could not write
+    /// when interrupted, after <paramref name="earlier"/> (which were queued before them).
+    /// </summary>
+    public void Prepend(IEnumerable<StreamChunk> earlier)
+    {
+        var all = earlier.Concat(_pending).ToList();
+        _pending.Clear();
+        foreach (var chunk in all)
+        {
+            _pending.Enqueue(chunk);
+        }
+    }
+
+    /// <summary>Takes this stub's unsent chunks and its unread input, in stream order (the stub is stopped).</summary>
+    public List<StreamChunk> TakeAll()
+    {
+        var all = _pending.ToList();
+        _pending.Clear();
+        while (Input.Reader.TryRead(out var chunk))
+        {
+            all.Add(chunk);
+        }
+
+        return all;
+    }
 
     /// <summary>Waits for <paramref name="delay"/>; false when interrupted first.</summary>
     public async Task<bool> DelayAsync(TimeSpan delay)
     {
-        if (delay <= TimeSpan.Zero)
+        // Timers count whole milliseconds and may fire up to one early; a toxic must never be
+        // faster than its settings, so wait again for whatever is left.
+        var due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        while (true)
         {
-            return !Interrupted.IsCancellationRequested;
-        }
+            if (Interrupted.IsCancellationRequested)
+            {
+                return false;
+            }
 
-        try
-        {
-            await Task.Delay(delay, Interrupted).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (left <= TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            try
+            {
+                await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, Interrupted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
         }
     }
 
@@ -132,6 +187,12 @@ internal sealed class ToxicStub
     {
         try
         {
+            while (_pending.TryPeek(out var chunk))
+            {
+                await Output.WriteAsync(chunk, Interrupted).ConfigureAwait(false);
+                _pending.Dequeue();
+            }
+
             await toxic.PipeAsync(this).ConfigureAwait(false);
             if (!Interrupted.IsCancellationRequested)
             {

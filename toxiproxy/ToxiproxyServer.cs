@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Toxiproxy.Api;
 
 namespace Toxiproxy;
@@ -44,6 +45,10 @@ public sealed class ToxiproxyServer : IAsyncDisposable
         // An empty builder: no configuration files, no console logging, nothing but Kestrel.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(address, options.Port));
+
+        // The default console lifetime would take over the host process's Ctrl+C and SIGTERM;
+        // an embedded server must leave signals to its host.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var app = builder.Build();
         var proxies = new ProxyCollection();
         var api = new ApiEndpoints(proxies);
@@ -85,5 +90,12 @@ public sealed class ToxiproxyServer : IAsyncDisposable
 
         var addresses = await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
         return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+    }
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

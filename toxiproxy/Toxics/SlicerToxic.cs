@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Toxiproxy.Toxics;
 
-/// <summary>Cuts chunks into pieces of average_size ± size_variation bytes, delay µs apart.</summary>
+/// <summary>
+/// Cuts chunks into pieces of average_size ± size_variation bytes, delay µs apart. Timers here
+/// count milliseconds, so a non-zero delay under 1 ms waits about 1 ms.
+/// </summary>
 internal sealed class SlicerToxic : IToxic, IValidatedToxic
 {
     [JsonPropertyName("average_size")]

@@ -125,7 +125,7 @@ public class ApiConformanceTests
 
         (await client.GetToxicAsync("pg", "slow", ct)).Attributes["latency"].Should().Be(80);
         (await client.GetToxicsAsync("pg", ct)).Select(t => t.Name).Should().Equal("slow");
-        (await client.GetProxyAsync("pg", ct)).Toxics!.Select(t => t.Name).Should().Equal("slow");
+        (await client.GetProxyAsync("pg", ct)).Toxics.Select(t => t.Name).Should().Equal("slow");
         (await client.GetProxiesAsync(ct)).Keys.Should().Equal("pg");
 
         (await client.SetEnabledAsync("pg", false, ct)).Enabled.Should().BeFalse();

@@ -47,6 +47,33 @@ public sealed class TestServer : IAsyncDisposable
         socket.Shutdown(SocketShutdown.Send);
     });
 
+    /// <summary>What a <see cref="Sink"/> received, one entry per connection it saw end.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<byte[]> Received { get; } = new();
+
+    /// <summary>Reads everything, sends nothing, and records what each connection delivered.</summary>
+    public static TestServer Sink()
+    {
+        TestServer? server = null;
+        server = new TestServer(async (socket, ct) =>
+        {
+            var data = new MemoryStream();
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                int read;
+                while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, ct)) > 0)
+                {
+                    data.Write(buffer, 0, read);
+                }
+            }
+            finally
+            {
+                server!.Received.Enqueue(data.ToArray());
+            }
+        });
+        return server;
+    }
+
     /// <summary>Sends nothing; keeps the connection until the client leaves.</summary>
     public static TestServer Silent() => new(async (socket, ct) =>
     {

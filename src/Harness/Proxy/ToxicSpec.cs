@@ -2,54 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Chaos.Harness.Proxy;
 
-/// <summary>Which way a toxic acts: upstream = client to server, downstream = server to client.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ToxicStream>))]
-public enum ToxicStream
-{
-    [JsonStringEnumMemberName("upstream")]
-    Upstream,
-
-    [JsonStringEnumMemberName("downstream")]
-    Downstream,
-}
-
-/// <summary>A proxy to create: <paramref name="Listen"/> may use port 0 for a free port.</summary>
-public sealed record ProxyConfig(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("listen")] string Listen,
-    [property: JsonPropertyName("upstream")] string Upstream,
-    [property: JsonPropertyName("enabled")] bool Enabled = true);
-
-/// <summary>A partial proxy update; null fields are left as they are.</summary>
-public sealed record ProxyUpdate(
-    [property: JsonPropertyName("listen"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Listen = null,
-    [property: JsonPropertyName("upstream"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Upstream = null,
-    [property: JsonPropertyName("enabled"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Enabled = null);
-
-/// <summary>A proxy as the server reports it.</summary>
-public sealed record ProxyInfo(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("listen")] string Listen,
-    [property: JsonPropertyName("upstream")] string Upstream,
-    [property: JsonPropertyName("enabled")] bool Enabled,
-    [property: JsonPropertyName("toxics")] IReadOnlyList<ToxicInfo>? Toxics,
-    [property: JsonPropertyName("connections")] int? Connections)
-{
-    /// <summary>The port clients connect to (the real one, even when created with port 0).</summary>
-    public int ListenPort => int.Parse(Listen.AsSpan(Listen.LastIndexOf(':') + 1), System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>The listen host, without IPv6 brackets.</summary>
-    public string ListenHost => Listen[..Listen.LastIndexOf(':')].Trim('[', ']');
-}
-
-/// <summary>A toxic as the server reports it.</summary>
-public sealed record ToxicInfo(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("stream")] ToxicStream Stream,
-    [property: JsonPropertyName("toxicity")] double Toxicity,
-    [property: JsonPropertyName("attributes")] IReadOnlyDictionary<string, long> Attributes);
-
 /// <summary>A toxic to add. Name defaults (server side) to <c>type_stream</c>.</summary>
 public sealed record ToxicSpec(
     [property: JsonPropertyName("type")] string Type,
@@ -92,13 +44,4 @@ public sealed record ToxicSpec(
     /// <summary>Closes the connection once <paramref name="bytes"/> bytes have passed.</summary>
     public static ToxicSpec LimitData(long bytes, ToxicStream stream = ToxicStream.Downstream) =>
         new("limit_data", new Dictionary<string, long> { ["bytes"] = bytes }) { Stream = stream };
-}
-
-/// <summary>A Toxiproxy API call that did not succeed: the server's status and message.</summary>
-public sealed class ToxiproxyException(int status, string serverMessage, string request)
-    : Exception($"Toxiproxy {request} failed: {status} {serverMessage}")
-{
-    public int Status { get; } = status;
-
-    public string ServerMessage { get; } = serverMessage;
 }

@@ -1,0 +1,10 @@
+namespace Chaos.Harness.Proxy;
+
+/// <summary>A Toxiproxy API call that did not succeed: the server's status and message.</summary>
+public sealed class ToxiproxyException(int status, string serverMessage, string request)
+    : Exception($"Toxiproxy {request} failed: {status} {serverMessage}")
+{
+    public int Status { get; } = status;
+
+    public string ServerMessage { get; } = serverMessage;
+}

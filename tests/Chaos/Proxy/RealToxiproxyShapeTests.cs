@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text;
+using Chaos.Harness.Proxy;
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace Chaos.Tests.Proxy;
+
+/// <summary>
+/// The client against answers shaped exactly as a real Toxiproxy 2.x (Go) server writes them:
+/// no <c>connections</c> field, JSON version, errors written by Go's http.Error (trailing newline).
+/// No Toxiproxy binary is available here, so these answers are recorded, not live.
+/// </summary>
+public class RealToxiproxyShapeTests
+{
+    private sealed class Recorded(HttpStatusCode status, string body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+    }
+
+    private static ToxiproxyClient ClientAnswering(HttpStatusCode status, string body) =>
+        new(new Uri("http://127.0.0.1:8474"), new HttpClient(new Recorded(status, body)));
+
+    [Test]
+    public async Task A_proxy_without_a_connections_field_reports_null_connections()
+    {
+        using var client = ClientAnswering(HttpStatusCode.OK,
+            """{"name":"pg","listen":"127.0.0.1:26379","upstream":"127.0.0.1:5432","enabled":true,"toxics":[{"attributes":{"latency":100,"jitter":0},"name":"latency_downstream","type":"latency","stream":"downstream","toxicity":0.5}]}""");
+
+        var proxy = await client.GetProxyAsync("pg");
+
+        proxy.Connections.Should().BeNull();
+        proxy.ListenPort.Should().Be(26379);
+        proxy.Toxics.Single().Should().BeEquivalentTo(new ToxicInfo("latency_downstream", "latency", ToxicStream.Downstream, 0.5,
+            new Dictionary<string, long> { ["latency"] = 100, ["jitter"] = 0 }));
+        (await client.GetOpenConnectionsAsync("pg")).Should().BeNull();
+    }
+
+    [Test]
+    public async Task A_json_version_is_unwrapped()
+    {
+        using var client = ClientAnswering(HttpStatusCode.OK, "{\"version\": \"2.9.0\"}\n");
+
+        (await client.GetVersionAsync()).Should().Be("2.9.0");
+    }
+
+    [Test]
+    public async Task An_http_error_body_with_a_trailing_newline_still_yields_status_and_message()
+    {
+        using var client = ClientAnswering(HttpStatusCode.Conflict, "{\"error\":\"toxic already exists\",\"status\":409}\n");
+
+        var act = () => client.AddToxicAsync("pg", ToxicSpec.Latency(5));
+
+        var thrown = (await act.Should().ThrowAsync<ToxiproxyException>()).Which;
+        thrown.Status.Should().Be(409);
+        thrown.ServerMessage.Should().Be("toxic already exists");
+    }
+}

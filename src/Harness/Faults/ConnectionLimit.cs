@@ -26,6 +26,7 @@ internal sealed class ConnectionLimit : IFault
         Mode = options.Mode,
         DefaultPoolSize = 10,
         MaxClientConn = options.MaxClientConn,
+        Settings = options.Settings,
     };
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)

@@ -19,7 +19,7 @@ internal sealed class SessionStateLoss : IFault
         profile.Route == Route.PgBouncer ? null : "a PgBouncer fault: direct connections keep their session";
 
     // Fewer server connections than clients, as in production, so transactions share them.
-    public PgBouncerOptions Bouncer(PgBouncerOptions options) => new() { Mode = PoolMode.Transaction, DefaultPoolSize = 2, MaxClientConn = options.MaxClientConn };
+    public PgBouncerOptions Bouncer(PgBouncerOptions options) => new() { Mode = PoolMode.Transaction, DefaultPoolSize = 2, MaxClientConn = options.MaxClientConn, Settings = options.Settings };
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {

@@ -50,10 +50,14 @@ public static class OutcomeClassifier
     /// <summary>
     /// What the idempotent retry treats as retryable: everything Npgsql calls transient, plus the server
     /// telling the session it is going away (admin shutdown, crash, idle timeout) or refusing it for now.
-    /// Safe only because that policy resolves an unknown COMMIT before it retries.
+    /// Safe only because that policy resolves an unknown COMMIT before it retries. It also covers an
+    /// ObjectDisposedException from inside Npgsql: Npgsql 10 sometimes reports a connection broken by a
+    /// TCP reset that way (NpgsqlConnector.ResetCancellation on a disposed connector), which
+    /// <see cref="NpgsqlException.IsTransient"/> cannot see.
     /// </summary>
     public static bool IsRetryable(Exception e) =>
         IsTransientForNaiveRetry(e)
+        || e is ObjectDisposedException
         || SqlState(e) is { } s && (s.StartsWith("08", StringComparison.Ordinal) || s is "57P01" or "57P02" or "57P03" or "57P05" or "53300" or "40001" or "40P01")
         || e is NpgsqlException { InnerException: IOException or SocketException or TimeoutException }
         || e is TimeoutException;

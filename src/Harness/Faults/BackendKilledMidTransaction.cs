@@ -15,12 +15,18 @@ internal sealed class BackendKilledMidTransaction : IFault
     {
         var hit = await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
         {
+            await context.Workload.IsolateAsync(token);
             context.Ledger.MarkFault($"backend {hit.BackendPid} of op {hit.Op.Id} terminated mid-transaction");
             await context.Cluster.TerminateBackendsAsync(new() { Pid = hit.BackendPid }, token);
         }).WaitAsync(Timing.HangAfter, context.Time, ct);
-        await hit.Op.Completed.WaitAsync(Timing.HangAfter + Timing.HangAfter, context.Time, ct);
-        context.Ledger.MarkHeal($"op {hit.Op.Id} ended: {hit.Op.Outcome}");
+        await context.WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
+        context.Workload.Resume();
+        context.Ledger.MarkHeal($"op {hit.Op.Id}'s attempt failed; other requests resume");
     }
 
-    public Task HealAsync(FaultContext context, CancellationToken ct) => Task.CompletedTask;
+    public Task HealAsync(FaultContext context, CancellationToken ct)
+    {
+        context.Workload.Resume();
+        return Task.CompletedTask;
+    }
 }

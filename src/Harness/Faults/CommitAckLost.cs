@@ -24,13 +24,19 @@ internal sealed class CommitAckLost : IFault
     {
         var hit = await context.Workload.Hooks.ArmAsync(HookPoint.BeforeCommit, async (hit, token) =>
         {
+            await context.Workload.IsolateAsync(token);
             context.Ledger.MarkFault($"the answer to op {hit.Op.Id}'s COMMIT (txid {hit.Op.Txid}) will be lost");
             await context.AddToxicAsync(ToxicSpec.LimitData(1, ToxicStream.Downstream) with { Name = Toxic }, token);
         }).WaitAsync(Timing.HangAfter, context.Time, ct);
         await context.WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
         await HealAsync(context, ct);
+        context.Workload.Resume();
         context.Ledger.MarkHeal("answers flow again");
     }
 
-    public Task HealAsync(FaultContext context, CancellationToken ct) => context.ClearProxyAsync(ct);
+    public async Task HealAsync(FaultContext context, CancellationToken ct)
+    {
+        await context.ClearProxyAsync(ct);
+        context.Workload.Resume();
+    }
 }

@@ -19,14 +19,20 @@ internal sealed class TcpResetMidTransaction : IFault
     {
         var hit = await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
         {
+            await context.Workload.IsolateAsync(token);
             context.Ledger.MarkFault($"TCP reset armed under op {hit.Op.Id}'s open transaction");
             await context.AddToxicAsync(ToxicSpec.ResetPeer(0, ToxicStream.Upstream) with { Name = Toxic }, token);
         }).WaitAsync(Timing.HangAfter, context.Time, ct);
         // The victim's next statement trips the reset; lift the toxic as soon as its attempt has failed.
         await context.WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
         await HealAsync(context, ct);
+        context.Workload.Resume();
         context.Ledger.MarkHeal("reset_peer removed");
     }
 
-    public Task HealAsync(FaultContext context, CancellationToken ct) => context.ClearProxyAsync(ct);
+    public async Task HealAsync(FaultContext context, CancellationToken ct)
+    {
+        await context.ClearProxyAsync(ct);
+        context.Workload.Resume();
+    }
 }

@@ -51,18 +51,33 @@ internal sealed class WorkloadRunner : IAsyncDisposable
     /// <summary>Stops new requests and waits (bounded) until none is in flight: every pooled connection is idle.</summary>
     public async Task PauseAsync(CancellationToken ct)
     {
+        await HoldBackAsync(0, ct);
+        _ledger.Note("phase", "workload paused (pool idle)");
+    }
+
+    /// <summary>
+    /// From inside a hook: stops new requests and waits (bounded) until only the caught request is in
+    /// flight, so a fault strikes one transaction and no other request races it through a breaking pool.
+    /// </summary>
+    public async Task IsolateAsync(CancellationToken ct)
+    {
+        await HoldBackAsync(1, ct);
+        _ledger.Note("phase", "other requests held back: one transaction is struck alone");
+    }
+
+    private async Task HoldBackAsync(int inFlight, CancellationToken ct)
+    {
         _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var deadline = _time.GetTimestamp();
-        while (Volatile.Read(ref _busy) > 0)
+        var start = _time.GetTimestamp();
+        while (Volatile.Read(ref _busy) > inFlight)
         {
-            if (_time.GetElapsedTime(deadline) > Timing.HangAfter)
+            if (_time.GetElapsedTime(start) > Timing.HangAfter)
             {
-                _ledger.Note("note", $"{_busy} requests still in flight when the pause gave up waiting");
+                _ledger.Note("note", $"{_busy} requests still in flight when the workload gave up waiting for them");
                 break;
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, ct);
         }
-        _ledger.Note("phase", "workload paused (pool idle)");
     }
 
     public void Resume()

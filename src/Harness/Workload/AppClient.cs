@@ -104,7 +104,6 @@ internal sealed class AppClient : IAsyncDisposable
         {
             await using var connection = await OpenAsync(op.Instance, ct);
             op.Stage = Stage.Working;
-            op.BackendPid = connection.ProcessID;
             await body(connection, op, ct);
         }
         catch

@@ -44,7 +44,7 @@ public sealed class Hooks
         {
             return;
         }
-        var hit = new HookHit(op, connection.ProcessID);
+        var hit = new HookHit(op, op.BackendPid ?? connection.ProcessID);
         try
         {
             await armed.Action(hit, ct);

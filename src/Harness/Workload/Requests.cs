@@ -44,11 +44,15 @@ internal static class Requests
     public static async Task WriteAsync(NpgsqlConnection connection, OpRecord op, Hooks hooks, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var first = new NpgsqlCommand("INSERT INTO writes (write_id, part, attempt) VALUES (@id, 1, @attempt) RETURNING txid", connection, tx))
+        // pg_backend_pid(), not NpgsqlConnection.ProcessID: through PgBouncer the latter is PgBouncer's made-up id.
+        await using (var first = new NpgsqlCommand("INSERT INTO writes (write_id, part, attempt) VALUES (@id, 1, @attempt) RETURNING txid, pg_backend_pid()", connection, tx))
         {
             first.Parameters.AddWithValue("id", op.WriteId!.Value);
             first.Parameters.AddWithValue("attempt", op.Attempts);
-            op.Txid = (long)(await first.ExecuteScalarAsync(ct))!;
+            await using var reader = await first.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            op.Txid = reader.GetInt64(0);
+            op.BackendPid = reader.GetInt32(1);
         }
         await hooks.ReachAsync(HookPoint.AfterWrite, op, connection, ct);
         await using (var second = new NpgsqlCommand("INSERT INTO writes (write_id, part, attempt) VALUES (@id, 2, @attempt)", connection, tx))

@@ -2,7 +2,7 @@
 # Nightly entry point: a thin wrapper over the harness CLI. All logic lives in the CLI; the exit code
 # is the CLI's own (non-zero when a verdict regressed or changed against the baseline).
 #   pwsh ./run-chaos.ps1 -Baseline chaos-baseline/matrix.json
-#   pwsh ./run-chaos.ps1 -Faults idle-kill,tcp-reset -Profiles default
+#   pwsh ./run-chaos.ps1 -Faults idle-backends-killed,tcp-reset-mid-transaction -Profiles npgsql-defaults
 param(
     [string[]] $Faults,
     [string[]] $Profiles,

@@ -41,6 +41,12 @@ public sealed record Profile(
     bool ValidateOnCheckout = false,
     RetryKind Retry = RetryKind.None)
 {
+    /// <summary>
+    /// A background health check: every half second it rents one connection and runs SELECT 1, as a
+    /// readiness probe or a hosted "database heartbeat" does (claim 8).
+    /// </summary>
+    public bool BackgroundHealthCheck { get; init; }
+
     /// <summary>Keywords the harness owns: it points them at the cluster, the proxy and its roles.</summary>
     internal static readonly string[] ReservedKeywords = ["Host", "Port", "Username", "Password", "Database", "Application Name"];
 

@@ -21,6 +21,9 @@ internal sealed class AppClient : IAsyncDisposable
     private readonly Ledger _ledger;
     private readonly NpgsqlDataSource[] _sources;
     private readonly ResiliencePipeline _retry;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _healthCheck = Task.CompletedTask;
+    private static readonly TimeSpan HealthCheckEvery = TimeSpan.FromMilliseconds(500);
 
     public AppClient(Profile profile, IReadOnlyList<string> connectionStrings, Ledger ledger)
     {
@@ -33,6 +36,10 @@ internal sealed class AppClient : IAsyncDisposable
             RetryKind.Idempotent => Pipeline(e => e is CommitAbortedException || OutcomeClassifier.IsRetryable(e)),
             _ => ResiliencePipeline.Empty,
         };
+        if (profile.BackgroundHealthCheck)
+        {
+            _healthCheck = Task.Run(HealthCheckAsync);
+        }
     }
 
     public int Instances => _sources.Length;
@@ -89,6 +96,9 @@ internal sealed class AppClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stop.CancelAsync();
+        await _healthCheck;
+        _stop.Dispose();
         foreach (var source in _sources)
         {
             await source.DisposeAsync();
@@ -110,6 +120,30 @@ internal sealed class AppClient : IAsyncDisposable
         {
             op.AttemptFailed();
             throw;
+        }
+    }
+
+    private async Task HealthCheckAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(HealthCheckEvery, _stop.Token);
+                try
+                {
+                    await using var connection = await _sources[0].OpenConnectionAsync(_stop.Token);
+                    await using var cmd = new NpgsqlCommand("SELECT 1", connection);
+                    await cmd.ExecuteScalarAsync(_stop.Token);
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or ObjectDisposedException)
+                {
+                    _ledger.Note("broken", $"the background health check failed: {OutcomeClassifier.Describe(e)}", OutcomeClassifier.SqlState(e));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

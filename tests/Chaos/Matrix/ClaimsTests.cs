@@ -120,6 +120,19 @@ public class ClaimsTests : ServerTest
     }
 
     [Test]
+    public async Task Claim_8_a_background_health_check_does_help_npgsql_because_its_failure_clears_the_whole_pool()
+    {
+        await using var proxy = await ProxyHost.StartAsync(Timeout);
+        var checkedProfile = ProfileCatalog.Custom("health-check", "Maximum Pool Size=100") with { BackgroundHealthCheck = true };
+        var cell = await MatrixRunner.RunCellAsync(FaultCatalog.Create("idle-backends-killed"), checkedProfile, proxy.Client, 3, Timeout);
+        await Report($"idle-backends-killed with a background health check: {cell.Verdict.ToWire()}, {cell.Errors} error(s); {cell.Reason}");
+
+        cell.Timeline.Should().Contain(e => e.Kind == "broken" && e.Detail.Contains("health check"), "the health check met a killed connection during the idle period");
+        cell.Verdict.Should().Be(Verdict.Survived,
+            "the health check's 57P01 makes Npgsql clear the pool, so the requests that follow get fresh connections; SQLAlchemy's pool has no such clear, which is where the claim comes from");
+    }
+
+    [Test]
     public async Task Claim_9_instances_times_pool_size_beyond_max_connections_is_refused_by_the_server()
     {
         var cell = await MatrixCells.GetAsync("connection-limit", "npgsql-defaults");

@@ -15,7 +15,7 @@ public static class ChaosCli
     public const int Regression = 1;
     public const int BadInput = 2;
 
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null, TextWriter? error = null)
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole? console = null, TextWriter? error = null, CancellationToken ct = default)
     {
         // Colour only for a person at a terminal; CI logs and files get plain text.
         console ??= AnsiConsole.Create(new AnsiConsoleSettings
@@ -30,7 +30,7 @@ public static class ChaosCli
             MatrixCommand.Create(console),
             ReproCommand.Create(console),
             ListCommand.Create(console),
-            ProxyCommand.Create(),
+            ProxyCommand.Create(error),
             BenchCommand.Create(console),
             ServerHoldCommand.Create(),
         };
@@ -42,7 +42,7 @@ public static class ChaosCli
             return BadInput;
         }
 
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;

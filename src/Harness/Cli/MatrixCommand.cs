@@ -29,7 +29,10 @@ internal static class MatrixCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var formats = ReportFormats.Parse(parse.GetValue(format));
+            if (!ReportFormats.TryParse(parse.GetValue(format), out var formats, out var formatError))
+            {
+                throw new UsageException(formatError ?? "bad --format");
+            }
             if (parse.GetValue(parallel) is var n && n < 1)
             {
                 throw new UsageException($"--parallel {n}: give a whole number of at least 1");

@@ -5,7 +5,7 @@ namespace Chaos.Harness.Cli;
 /// <summary>`chaos proxy`: the Toxiproxy-compatible server, standalone, with the same flags as toxiproxy/.</summary>
 internal static class ProxyCommand
 {
-    public static Command Create()
+    public static Command Create(TextWriter error)
     {
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "API port (0 picks a free one).", DefaultValueFactory = _ => 8474 };
@@ -18,7 +18,7 @@ internal static class ProxyCommand
             {
                 args.AddRange(["--config", file]);
             }
-            return Toxiproxy.Standalone.RunAsync([.. args], Console.Out, Console.Error, ct);
+            return Toxiproxy.Standalone.RunAsync([.. args], Console.Out, error, ct);
         });
         return command;
     }

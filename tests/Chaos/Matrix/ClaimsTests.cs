@@ -21,7 +21,7 @@ namespace Chaos.Tests.Matrix;
 [NonParallelizable]
 public class ClaimsTests : ServerTest
 {
-    private const int Requests = 200;
+    private const int Requests = 500;
 
     [Test]
     public async Task Claim_1_a_default_pool_hands_out_stale_connections_after_the_server_closed_them()
@@ -40,6 +40,7 @@ public class ClaimsTests : ServerTest
         (await MatrixCells.GetAsync("idle-backends-killed", "validate-on-checkout")).Verdict.Should().Be(Verdict.Survived);
 
         var cluster = await StartClusterAsync();
+        await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults); // warm-up: JIT and first connections, not measured
         var plain = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults);
         var validated = await MeasureAsync(cluster, ProfileCatalog.ValidateOnCheckout);
         await Report($"validate-on-checkout: {validated.MsPerRequest - plain.MsPerRequest:0.000} ms extra per checkout ({validated.MsPerRequest:0.000} vs {plain.MsPerRequest:0.000} ms per request)");
@@ -68,8 +69,8 @@ public class ClaimsTests : ServerTest
         (await MatrixCells.GetAsync("max-connection-age", "npgsql-defaults")).Verdict.Should().Be(Verdict.Recovered);
 
         var cluster = await StartClusterAsync();
-        var plain = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults, pause: TimeSpan.FromMilliseconds(10));
-        var aggressive = await MeasureAsync(cluster, ProfileCatalog.Custom("recycle-1s", "Connection Lifetime=1"), pause: TimeSpan.FromMilliseconds(10));
+        var plain = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults, pause: TimeSpan.FromMilliseconds(5));
+        var aggressive = await MeasureAsync(cluster, ProfileCatalog.Custom("recycle-1s", "Connection Lifetime=1"), pause: TimeSpan.FromMilliseconds(5));
         await Report($"Connection Lifetime=1: {aggressive.Sessions} server sessions for {Requests} requests over {aggressive.Elapsed.TotalSeconds:0.0} s (defaults: {plain.Sessions}); {aggressive.MsPerRequest:0.00} vs {plain.MsPerRequest:0.00} ms per request");
         plain.Sessions.Should().Be(1, "a sequential client reuses one pooled connection");
         aggressive.Sessions.Should().BeGreaterThan(plain.Sessions, "every connection older than its lifetime is replaced by a new handshake");
@@ -121,6 +122,7 @@ public class ClaimsTests : ServerTest
     public async Task Claim_7_no_pooling_pays_a_handshake_per_request_and_pgbouncer_loses_session_state()
     {
         var cluster = await StartClusterAsync();
+        await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults); // warm-up: JIT and first connections, not measured
         var pooled = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults);
         var unpooled = await MeasureAsync(cluster, ProfileCatalog.NoPooling);
         await Report($"no-pooling: {unpooled.MsPerRequest - pooled.MsPerRequest:0.00} ms extra per request ({unpooled.MsPerRequest:0.00} vs {pooled.MsPerRequest:0.00} ms)");

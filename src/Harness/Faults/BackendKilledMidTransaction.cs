@@ -5,6 +5,7 @@ namespace Chaos.Harness.Faults;
 /// <summary>
 /// The backend of an open transaction is terminated right after the transaction wrote: a failover, an
 /// OOM kill or an operator. The transaction is lost; the question is what the application is told.
+/// Other requests are held back meanwhile, so exactly one transaction is struck.
 /// </summary>
 internal sealed class BackendKilledMidTransaction : IFault
 {
@@ -13,15 +14,13 @@ internal sealed class BackendKilledMidTransaction : IFault
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {
-        var hit = await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
+        await context.StrikeOneTransactionAsync(HookPoint.AfterWrite, async (hit, token) =>
         {
-            await context.Workload.IsolateAsync(token);
             context.Ledger.MarkFault($"backend {hit.BackendPid} of op {hit.Op.Id} terminated mid-transaction");
             await context.Cluster.TerminateBackendsAsync(new() { Pid = hit.BackendPid }, token);
-        }).WaitAsync(Timing.HangAfter, context.Time, ct);
-        await context.WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
-        context.Workload.Resume();
-        context.Ledger.MarkHeal($"op {hit.Op.Id}'s attempt failed; other requests resume");
+        }, ct);
+        await HealAsync(context, ct);
+        context.Ledger.MarkHeal("other requests resume");
     }
 
     public Task HealAsync(FaultContext context, CancellationToken ct)

@@ -15,23 +15,18 @@ namespace Chaos.Harness.Faults;
 /// </remarks>
 internal sealed class CommitAckLost : IFault
 {
-    private const string Toxic = "commit-ack-lost";
-
     public string Name => "commit-ack-lost";
     public string Description => "The COMMIT commits on the server; its answer is cut after one byte and the connection closed: outcome unknown.";
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {
-        var hit = await context.Workload.Hooks.ArmAsync(HookPoint.BeforeCommit, async (hit, token) =>
+        await context.StrikeOneTransactionAsync(HookPoint.BeforeCommit, async (hit, token) =>
         {
-            await context.Workload.IsolateAsync(token);
             context.Ledger.MarkFault($"the answer to op {hit.Op.Id}'s COMMIT (txid {hit.Op.Txid}) will be lost");
-            await context.AddToxicAsync(ToxicSpec.LimitData(1, ToxicStream.Downstream) with { Name = Toxic }, token);
-        }).WaitAsync(Timing.HangAfter, context.Time, ct);
-        await context.WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
+            await context.AddToxicAsync(ToxicSpec.LimitData(1, ToxicStream.Downstream) with { Name = "commit-ack-lost" }, token);
+        }, ct);
         await HealAsync(context, ct);
-        context.Workload.Resume();
-        context.Ledger.MarkHeal("answers flow again");
+        context.Ledger.MarkHeal("answers flow again; other requests resume");
     }
 
     public async Task HealAsync(FaultContext context, CancellationToken ct)

@@ -54,6 +54,23 @@ public sealed class FaultContext
         return true;
     }
 
+    /// <summary>
+    /// Catches the next write transaction at <paramref name="point"/>, holds every other request back so
+    /// it is struck alone, runs <paramref name="strike"/> while it waits, and returns once the struck
+    /// attempt has failed (a retry may follow). The caller heals and then lets the others go with
+    /// <see cref="WorkloadRunner.Resume"/>.
+    /// </summary>
+    public async Task<HookHit> StrikeOneTransactionAsync(HookPoint point, Func<HookHit, CancellationToken, Task> strike, CancellationToken ct)
+    {
+        var hit = await Workload.Hooks.ArmAsync(point, async (hit, token) =>
+        {
+            await Workload.IsolateAsync(token);
+            await strike(hit, token);
+        }).WaitAsync(Timing.HangAfter, Time, ct);
+        await WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
+        return hit;
+    }
+
     /// <summary>pg_terminate_backend on the application's backends that match; notes how many.</summary>
     public async Task<int> TerminateAppBackendsAsync(string? state, TimeSpan? olderThan, CancellationToken ct)
     {

@@ -24,6 +24,10 @@ public static class ChaosCli
             ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
         });
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 240; // a CI log has no width; the 80 Spectre assumes wraps every matrix row
+        }
         error ??= Console.Error;
         var root = new RootCommand("Chaos: which Npgsql pool configuration survives which PostgreSQL failure.")
         {

@@ -49,11 +49,7 @@ internal static class MatrixCommand
             var result = await MatrixRunner.RunAsync(options, new ProgressLines(console), ct);
             var diff = previous is null ? null : Baseline.Compare(previous, result);
 
-            if (formats.Contains(ReportFormat.Table))
-            {
-                ConsoleTable.Render(console, result, diff);
-            }
-            var written = await ReportWriter.WriteAsync(result, formats, parse.GetValue(output)!, ct);
+            var written = await ReportWriter.WriteAsync(result, formats, parse.GetValue(output)!, diff, console, ct);
             foreach (var file in written)
             {
                 console.MarkupLineInterpolated($"[grey]wrote {file}[/]");

@@ -55,8 +55,12 @@ internal static class BenchCommand
                         differing.Add($"{a.Fault} x {a.Profile}: {a.Verdict.ToWire()} then {b.Verdict.ToWire()}");
                     }
                 }
-                var regressions = result.Cells.Count(c => c.IsRegression);
-                console.WriteLine($"run {run}: {result.Cells.Count} cells in {seconds[^1]:0.0} s, {regressions} regression(s)");
+                var regressions = result.Cells.Where(c => c.IsRegression).ToList();
+                console.WriteLine($"run {run}: {result.Cells.Count} cells in {seconds[^1]:0.0} s, {regressions.Count} regression(s)");
+                foreach (var cell in regressions)
+                {
+                    console.WriteLine($"  regression {cell.Fault} x {cell.Profile}: expected {cell.Expected!.Value.ToWire()}, got {cell.Verdict.ToWire()}: {cell.Reason}");
+                }
             }
             foreach (var d in differing)
             {

@@ -94,18 +94,31 @@ internal sealed class ToxicStub
     /// <summary>
     /// Passes a chunk on. An interrupt cancels a write that is waiting for room (so rebuilding the
     /// chain never waits on a slow consumer); the chunk is then kept and sent first on restart.
+    /// Never fails because of an interrupt: once interrupted, every further chunk is kept too, in
+    /// order, and the toxic is expected to notice the interrupt at its next read or delay.
     /// </summary>
     public async ValueTask WriteAsync(StreamChunk chunk)
     {
-        try
+        // Why this must not throw on an interrupt: a toxic that cuts a chunk into pieces (slicer,
+        // bandwidth) writes them one by one and holds the rest of the chunk only in its own
+        // locals. When an interrupt (any toxic added or removed on this stream) cancelled a write
+        // that was waiting for room, the exception unwound the toxic past those locals and the
+        // rest of the chunk was silently dropped: bytes lost mid-stream while toxics churned.
+        // Keeping the write and returning lets the toxic hand on the rest through here as well.
+        // Anything already kept must also go first, or a later piece would overtake it.
+        if (_pending.Count == 0 && !Interrupted.IsCancellationRequested)
         {
-            await Output.WriteAsync(chunk, Interrupted).ConfigureAwait(false);
+            try
+            {
+                await Output.WriteAsync(chunk, Interrupted).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!ConnectionClosed.IsCancellationRequested)
+            {
+            }
         }
-        catch (OperationCanceledException) when (!ConnectionClosed.IsCancellationRequested)
-        {
-            _pending.Enqueue(chunk);
-            throw;
-        }
+
+        _pending.Enqueue(chunk);
     }
 
     /// <summary>

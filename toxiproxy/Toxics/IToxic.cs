@@ -3,8 +3,10 @@ namespace Toxiproxy.Toxics;
 /// <summary>
 /// A toxic: settings (serialized as its <c>attributes</c>) plus the logic that moves chunks from
 /// its stub's input to its output. <see cref="PipeAsync"/> must return promptly when the stub is
-/// interrupted (<see cref="ToxicStub.ReadAsync"/> returns null), forwarding any chunk it still
-/// holds first: the chain is being rebuilt and must not lose bytes.
+/// interrupted (<see cref="ToxicStub.ReadAsync"/> returns null, <see cref="ToxicStub.DelayAsync"/>
+/// false), forwarding any chunk or part of a chunk it still holds first: the chain is being
+/// rebuilt and must not lose bytes. <see cref="ToxicStub.WriteAsync"/> never fails because of an
+/// interrupt (it keeps what it cannot pass on yet), so forwarding is always just a write.
 /// </summary>
 internal interface IToxic
 {

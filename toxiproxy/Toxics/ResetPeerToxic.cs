@@ -17,7 +17,7 @@ internal sealed class ResetPeerToxic : IToxic, IValidatedToxic
 
     public async Task PipeAsync(ToxicStub stub)
     {
-        if (await stub.ReadAsync() is null)
+        if (await stub.ReadAsync() is not { } first)
         {
             return;
         }
@@ -26,6 +26,11 @@ internal sealed class ResetPeerToxic : IToxic, IValidatedToxic
         {
             // The abortive close belongs to this toxic: the link only knows "abort".
             stub.Abort();
+            return;
         }
+
+        // Removed (or changed) before the reset was due: the data that triggered it was only
+        // delayed, and belongs to the stream.
+        await stub.WriteAsync(first);
     }
 }

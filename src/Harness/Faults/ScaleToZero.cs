@@ -3,8 +3,10 @@ using Chaos.Harness.Proxy;
 namespace Chaos.Harness.Faults;
 
 /// <summary>
-/// A serverless database suspends: every connection is dropped and new ones are refused for a while,
-/// then it wakes with a slow first connect and is healthy again.
+/// A serverless database suspends after an idle period: every connection is dropped, and requests that
+/// come while it sleeps are refused until it wakes, with a slow first connect, and is healthy again.
+/// Suspending when idle is what such databases do, and it keeps the verdict free of a race with a
+/// COMMIT that happened to be in flight (commit-ack-lost covers that).
 /// </summary>
 internal sealed class ScaleToZero : IFault
 {
@@ -17,8 +19,10 @@ internal sealed class ScaleToZero : IFault
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {
-        context.Ledger.MarkFault("suspended: connections dropped, new ones refused");
+        await context.Workload.PauseAsync(ct);
+        context.Ledger.MarkFault("suspended while idle: connections dropped, new ones refused");
         await context.Proxy.SetEnabledAsync(context.ProxyName, false, ct);
+        context.Workload.Resume();
         await context.HoldAsync(Suspended, ct);
         await context.AddToxicAsync(ToxicSpec.Latency(WakeLatencyMs, 0, ToxicStream.Downstream) with { Name = "waking" }, ct);
         await context.Proxy.SetEnabledAsync(context.ProxyName, true, ct);
@@ -28,5 +32,9 @@ internal sealed class ScaleToZero : IFault
         context.Ledger.MarkHeal("awake");
     }
 
-    public Task HealAsync(FaultContext context, CancellationToken ct) => context.ClearProxyAsync(ct);
+    public async Task HealAsync(FaultContext context, CancellationToken ct)
+    {
+        await context.ClearProxyAsync(ct);
+        context.Workload.Resume();
+    }
 }

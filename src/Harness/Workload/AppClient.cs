@@ -33,7 +33,7 @@ internal sealed class AppClient : IAsyncDisposable
         _retry = profile.Retry switch
         {
             RetryKind.Naive => Pipeline(OutcomeClassifier.IsTransientForNaiveRetry),
-            RetryKind.Idempotent => Pipeline(e => e is CommitAbortedException || OutcomeClassifier.IsRetryable(e)),
+            RetryKind.Idempotent => Pipeline(e => e is CommitAbortedException || e is not CommitUnknownException && OutcomeClassifier.IsRetryable(e)),
             _ => ResiliencePipeline.Empty,
         };
         if (profile.BackgroundHealthCheck)
@@ -71,7 +71,8 @@ internal sealed class AppClient : IAsyncDisposable
                     case "aborted":
                         throw new CommitAbortedException(e);
                     default:
-                        throw;
+                        // Unresolved: it may have committed, so running it again could apply it twice.
+                        throw new CommitUnknownException(e);
                 }
             }
         }, ct);
@@ -221,4 +222,7 @@ internal sealed class AppClient : IAsyncDisposable
 
     /// <summary>A COMMIT whose outcome was unknown, resolved as aborted: safe to run the transaction again.</summary>
     private sealed class CommitAbortedException(Exception inner) : Exception("COMMIT resolved as aborted", inner);
+
+    /// <summary>A COMMIT whose outcome txid_status() could not settle in time: never retried, reported as unknown.</summary>
+    private sealed class CommitUnknownException(Exception inner) : Exception("COMMIT outcome could not be resolved", inner);
 }

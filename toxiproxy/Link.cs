@@ -14,9 +14,9 @@ namespace Toxiproxy;
 ///                    stub 0      stub 1                stub n        task
 ///
 ///                 fast path (no toxic yet)
-///   source ──read──────────────────────write──▶ dest     (no channel hop; with TOXIPROXY_SPLICE=1
-///                                                         on Linux splice(2) moves the bytes
-///                                                         without a user copy)
+///   source ──read──────────────────────write──▶ dest     (no channel hop; on Linux splice(2)
+///                                                         moves the bytes without a user copy
+///                                                         unless TOXIPROXY_SPLICE=0)
 /// </code>
 /// Each arrow between stubs is a bounded channel. Adding a toxic interrupts the last stub, splices
 /// the new stub between it and the output, and restarts it; removing one interrupts it and its
@@ -30,7 +30,7 @@ namespace Toxiproxy;
 /// </summary>
 internal sealed class Link
 {
-    private const int BufferSize = 64 * 1024;
+    private const int BufferSize = 256 * 1024;
     private const int ChannelCapacity = 32;
 
     private readonly ProxyConnection _connection;
@@ -166,15 +166,14 @@ internal sealed class Link
     public async Task RunAsync()
     {
         var ct = ConnectionClosed;
-        // Pooled: idle pooled database connections would otherwise each pin their own buffers.
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[]? buffer = null;
         try
         {
             if (!_chained && Splice.TryCreate() is { } splice)
             {
                 using (splice)
                 {
-                    if (await splice.CopyAsync(_source, _dest, () => _chained, buffer, ct).ConfigureAwait(false))
+                    if (await splice.CopyAsync(_source, _dest, () => _chained, ct).ConfigureAwait(false))
                     {
                         await EndInputAsync().ConfigureAwait(false);
                         return;
@@ -184,6 +183,14 @@ internal sealed class Link
 
             while (true)
             {
+                if (buffer is null)
+                {
+                    // Wait for data before taking a buffer, so a pool's worth of idle database
+                    // connections holds none; a big one while data flows halves the system calls.
+                    await _source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                }
+
                 var read = await _source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, ct).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -200,6 +207,13 @@ internal sealed class Link
                     var chunk = StreamChunk.Copy(buffer.AsSpan(0, read), Stopwatch.GetTimestamp());
                     await _head!.WriteAsync(chunk, ct).ConfigureAwait(false);
                 }
+
+                if (read < buffer.Length)
+                {
+                    // The socket is drained for now.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = null;
+                }
             }
         }
         catch (Exception e)
@@ -208,7 +222,10 @@ internal sealed class Link
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

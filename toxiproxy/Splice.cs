@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
@@ -7,7 +8,7 @@ namespace Toxiproxy;
 /// Linux zero-copy forwarding for a toxic-free stream: socket → pipe → socket with splice(2), so
 /// the bytes never enter user space. Readiness comes from .NET's own zero-byte receive, and a
 /// destination that is full falls back to an ordinary awaited send of what the pipe holds.
-/// Opt-in with TOXIPROXY_SPLICE=1; by default the fast path copies through one buffer.
+/// TOXIPROXY_SPLICE=0 turns it off (the fast path then copies through one user-space buffer).
 /// </summary>
 internal sealed partial class Splice : IDisposable
 {
@@ -21,13 +22,12 @@ internal sealed partial class Splice : IDisposable
     private const int PipeSize = 1 << 20;
     private const int WaitPieceSize = 16 * 1024;
 
-    // Opt-in, not the default: under churn with this path on, a stress test once saw a stream get
-    // one piece of data twice (ChainChurnStressTests, fast path to chain mid-stream, machine at
-    // load ~30-50), and that was never seen with it off nor explained by reading this code. Until
-    // it is, the copying fast path (a few tens of percent less throughput, same correctness
-    // argument as the chain switch) is the one users get; correctness comes before speed here.
+    // On by default on Linux; TOXIPROXY_SPLICE=0 turns it off. It was opt-in for a while after a
+    // churn stress test saw a piece of data arrive twice with it on; that turned out to be the toxic
+    // chain (a cancelled channel write that still delivered, see ToxicStub.PassOnAsync), seen with
+    // splice off as well once the test ran longer.
     private static readonly bool Enabled =
-        OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("TOXIPROXY_SPLICE") == "1";
+        OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("TOXIPROXY_SPLICE") != "0";
 
     private readonly int _pipeRead;
     private readonly int _pipeWrite;
@@ -68,10 +68,13 @@ internal sealed partial class Splice : IDisposable
     /// <paramref name="stop"/> says so (checked only between whole transfers, so nothing is left
     /// in the pipe) or the source ends. Returns true at end of stream.
     /// </summary>
-    public async Task<bool> CopyAsync(Socket source, Socket dest, Func<bool> stop, byte[] buffer, CancellationToken ct)
+    public async Task<bool> CopyAsync(Socket source, Socket dest, Func<bool> stop, CancellationToken ct)
     {
-        // An empty send makes .NET put the destination in non-blocking mode, as splice needs.
+        // An empty send and an empty receive make .NET put both sockets in non-blocking mode, as
+        // splice needs: on a blocking source it would hold a thread until data came.
         await dest.SendAsync(ReadOnlyMemory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+        await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, ct).ConfigureAwait(false);
+        var buffer = ArrayPool<byte>.Shared.Rent(WaitPieceSize);
 
         var sourceHandle = source.SafeHandle;
         var destHandle = dest.SafeHandle;
@@ -115,7 +118,7 @@ internal sealed partial class Splice : IDisposable
                     // The destination is full. .NET cannot wait for "writable" without sending, so
                     // send a small piece from the pipe the ordinary way (that send waits for
                     // room), then go back to splicing the rest.
-                    var got = Call(() => read(_pipeRead, buffer, Math.Min(pending, Math.Min(buffer.Length, WaitPieceSize))));
+                    var got = Call(() => read(_pipeRead, buffer, Math.Min(pending, WaitPieceSize)));
                     if (got <= 0)
                     {
                         throw new IOException("splice pipe ran dry");
@@ -144,6 +147,8 @@ internal sealed partial class Splice : IDisposable
             {
                 destHandle.DangerousRelease();
             }
+
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

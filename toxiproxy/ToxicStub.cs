@@ -110,7 +110,7 @@ internal sealed class ToxicStub
         {
             try
             {
-                await Output.WriteAsync(chunk, Interrupted).ConfigureAwait(false);
+                await PassOnAsync(chunk).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (!ConnectionClosed.IsCancellationRequested)
@@ -119,6 +119,24 @@ internal sealed class ToxicStub
         }
 
         _pending.Enqueue(chunk);
+    }
+
+    /// <summary>
+    /// Writes a chunk to <see cref="Output"/>, waiting for room until interrupted. Never hands the
+    /// chunk to a cancellable write: a bounded channel's WriteAsync, cancelled while it waited,
+    /// was seen to throw and still deliver the chunk, which the caller then kept and sent again
+    /// (a slicer piece arrived twice under churn). Waiting for room and then TryWrite cannot do
+    /// that: this stub is the channel's only writer, so room once seen stays until it writes.
+    /// </summary>
+    private async ValueTask PassOnAsync(StreamChunk chunk)
+    {
+        while (!Output.TryWrite(chunk))
+        {
+            if (!await Output.WaitToWriteAsync(Interrupted).ConfigureAwait(false))
+            {
+                throw new ChannelClosedException();
+            }
+        }
     }
 
     /// <summary>
@@ -202,7 +220,7 @@ internal sealed class ToxicStub
         {
             while (_pending.TryPeek(out var chunk))
             {
-                await Output.WriteAsync(chunk, Interrupted).ConfigureAwait(false);
+                await PassOnAsync(chunk).ConfigureAwait(false);
                 _pending.Dequeue();
             }
 

@@ -1,4 +1,5 @@
 using Chaos.Harness.Servers;
+using Chaos.Harness.Workload;
 
 namespace Chaos.Harness.Faults;
 
@@ -11,8 +12,15 @@ internal sealed class ServerRestart : IFault
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {
-        context.Ledger.MarkFault("fast restart");
-        await context.Cluster.RestartAsync(StopMode.Fast, ct);
+        // Restart while one write transaction is open, so a request is always in flight when the
+        // sessions end. Left to chance, whether any request was mid-query at that instant decided
+        // between survived and recovered behind PgBouncer, which hides the restart from idle clients.
+        // The other requests keep running and meet the restart as they would in production.
+        await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
+        {
+            context.Ledger.MarkFault($"fast restart while op {hit.Op.Id} holds an open transaction");
+            await context.Cluster.RestartAsync(StopMode.Fast, token);
+        }).WaitAsync(Timing.HangAfter, context.Time, ct);
         context.Ledger.MarkHeal("server accepting connections again");
     }
 

@@ -52,7 +52,10 @@ public static class ConsoleTable
 
     private static string CellMarkup(CellResult cell, BaselineDiff? baseline)
     {
-        var text = Markup.Escape($"{VerdictStyle.Symbol(cell.Verdict)} {cell.Verdict.ToWire()}");
+        // "not-applicable" is the widest word and the commonest in some rows; "n/a" keeps a full
+        // matrix from wrapping every such cell in the middle of the word.
+        var word = cell.Verdict == Verdict.NotApplicable ? "n/a" : cell.Verdict.ToWire();
+        var text = Markup.Escape($"{VerdictStyle.Symbol(cell.Verdict)} {word}");
         var notes = new List<string>();
         if (cell.IsRegression)
             notes.Add($"expected {cell.Expected!.Value.ToWire()}");

@@ -22,6 +22,7 @@ public class ConsoleTableTests
         foreach (var verdict in Enum.GetValues<Verdict>())
             text.Should().Contain(verdict.ToWire());
         text.Should().Contain("(expected recovered)");
+        text.Should().Contain("– n/a", "a not-applicable cell says so in a word that does not wrap");
         foreach (var name in SampleMatrix.Faults.Concat(SampleMatrix.Profiles))
             text.Should().Contain(name);
     }

@@ -14,9 +14,9 @@ namespace Toxiproxy;
 ///                    stub 0      stub 1                stub n        task
 ///
 ///                 fast path (no toxic yet)
-///   source ──read──────────────────────write──▶ dest     (no channel hop; on Linux splice(2)
-///                                                         moves the bytes without a user copy
-///                                                         unless TOXIPROXY_SPLICE=0)
+///   source ──read──────────────────────write──▶ dest     (no channel hop; with TOXIPROXY_SPLICE=1
+///                                                         on Linux splice(2) moves the bytes
+///                                                         without a user copy)
 /// </code>
 /// Each arrow between stubs is a bounded channel. Adding a toxic interrupts the last stub, splices
 /// the new stub between it and the output, and restarts it; removing one interrupts it and its

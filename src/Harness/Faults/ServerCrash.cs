@@ -1,4 +1,5 @@
 using Chaos.Harness.Servers;
+using Chaos.Harness.Workload;
 
 namespace Chaos.Harness.Faults;
 
@@ -21,8 +22,14 @@ internal sealed class ServerCrash : IFault
 
     public async Task InjectAsync(FaultContext context, CancellationToken ct)
     {
-        context.Ledger.MarkFault("immediate stop (crash)");
-        await context.Cluster.StopAsync(StopMode.Immediate, ct);
+        // Crash while one write transaction is open, so a request is always in flight: PgBouncer
+        // hides a short outage from clients idle at that instant, and left to chance its cells
+        // flipped between survived and recovered. The other requests keep running throughout.
+        await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
+        {
+            context.Ledger.MarkFault($"immediate stop (crash) while op {hit.Op.Id} holds an open transaction");
+            await context.Cluster.StopAsync(StopMode.Immediate, token);
+        }).WaitAsync(Timing.HangAfter, context.Time, ct);
         await context.HoldAsync(Down, ct);
         await context.Cluster.StartAsync(ct);
         context.Ledger.MarkHeal("server recovered and accepting connections");

@@ -133,6 +133,11 @@ public sealed class PgBouncer : IAsyncDisposable
             process.Dispose();
             _process = null;
         }
+
+        if (Port != 0)
+        {
+            LoopbackPorts.Release(Port);
+        }
         try { Directory.Delete(_dir, recursive: true); }
         catch (DirectoryNotFoundException) { }
         _registry.Unregister(_dir);
@@ -144,7 +149,8 @@ public sealed class PgBouncer : IAsyncDisposable
         var ini = Path.Combine(_dir, "pgbouncer.ini");
         for (var attempt = 1; ; attempt++)
         {
-            Port = FreePort();
+            if (Port != 0) LoopbackPorts.Release(Port);
+            Port = LoopbackPorts.Reserve();
             await WriteConfigAsync(ini, options, ct);
             var logOffset = LogFile.Length(LogPath);
             // The ini path (inside the run directory) is on the command line: that is how the reaper recognises us.
@@ -239,10 +245,4 @@ public sealed class PgBouncer : IAsyncDisposable
     // PgBouncer 1.18 reads these as seconds and accepts fractions.
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

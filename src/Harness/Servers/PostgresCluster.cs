@@ -309,6 +309,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
                     try { await StopCoreAsync(StopMode.Fast, CancellationToken.None); }
                     catch (ServerSetupException) { /* StopCore already killed the tree */ }
                 }
+                if (Port != 0) LoopbackPorts.Release(Port);
                 DeleteDirectory(managed.Dir);
                 managed.Registry.Unregister(managed.Dir);
             }
@@ -334,7 +335,11 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         const int attempts = 5;
         for (var attempt = 1; ; attempt++)
         {
-            if (freshPort || Port == 0) Port = FreePort();
+            if (freshPort || Port == 0)
+            {
+                if (Port != 0) LoopbackPorts.Release(Port);
+                Port = LoopbackPorts.Reserve();
+            }
             var logOffset = LogFile.Length(managed.LogPath);
             var process = ServerProcess.Start(managed.Binaries.Postgres, Arguments(managed, Port), managed.LogPath, managed.User);
             // Registered before the readiness wait, so a start that is cancelled or times out is still killed at exit.
@@ -548,13 +553,6 @@ public sealed partial class PostgresCluster : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_frozen) throw new InvalidOperationException($"cannot {what}: the cluster is frozen (ThawAsync first)");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void DeleteDirectory(string dir)

@@ -62,14 +62,21 @@ public sealed class FaultContext
     /// </summary>
     public async Task<HookHit> StrikeOneTransactionAsync(HookPoint point, Func<HookHit, CancellationToken, Task> strike, CancellationToken ct)
     {
-        var hit = await Workload.Hooks.ArmAsync(point, async (hit, token) =>
+        var hit = await StrikeDuringTransactionAsync(point, async (hit, token) =>
         {
             await Workload.IsolateAsync(token);
             await strike(hit, token);
-        }).WaitAsync(Timing.HangAfter, Time, ct);
+        }, ct);
         await WaitUntilAsync(() => hit.Op.FailedAttempts > 0 || hit.Op.Outcome != Outcome.Pending, ct);
         return hit;
     }
+
+    /// <summary>
+    /// Runs <paramref name="strike"/> while the next write transaction waits at <paramref name="point"/>,
+    /// so at least one request is in flight when it lands; other requests keep running.
+    /// </summary>
+    public Task<HookHit> StrikeDuringTransactionAsync(HookPoint point, Func<HookHit, CancellationToken, Task> strike, CancellationToken ct) =>
+        Workload.Hooks.ArmAsync(point, strike).WaitAsync(Timing.HangAfter, Time, ct);
 
     /// <summary>pg_terminate_backend on the application's backends that match; notes how many.</summary>
     public async Task<int> TerminateAppBackendsAsync(string? state, TimeSpan? olderThan, CancellationToken ct)

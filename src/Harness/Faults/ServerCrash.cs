@@ -25,11 +25,11 @@ internal sealed class ServerCrash : IFault
         // Crash while one write transaction is open, so a request is always in flight: PgBouncer
         // hides a short outage from clients idle at that instant, and left to chance its cells
         // flipped between survived and recovered. The other requests keep running throughout.
-        await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
+        await context.StrikeDuringTransactionAsync(HookPoint.AfterWrite, async (hit, token) =>
         {
             context.Ledger.MarkFault($"immediate stop (crash) while op {hit.Op.Id} holds an open transaction");
             await context.Cluster.StopAsync(StopMode.Immediate, token);
-        }).WaitAsync(Timing.HangAfter, context.Time, ct);
+        }, ct);
         await context.HoldAsync(Down, ct);
         await context.Cluster.StartAsync(ct);
         context.Ledger.MarkHeal("server recovered and accepting connections");

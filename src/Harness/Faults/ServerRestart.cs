@@ -16,11 +16,11 @@ internal sealed class ServerRestart : IFault
         // sessions end. Left to chance, whether any request was mid-query at that instant decided
         // between survived and recovered behind PgBouncer, which hides the restart from idle clients.
         // The other requests keep running and meet the restart as they would in production.
-        await context.Workload.Hooks.ArmAsync(HookPoint.AfterWrite, async (hit, token) =>
+        await context.StrikeDuringTransactionAsync(HookPoint.AfterWrite, async (hit, token) =>
         {
             context.Ledger.MarkFault($"fast restart while op {hit.Op.Id} holds an open transaction");
             await context.Cluster.RestartAsync(StopMode.Fast, token);
-        }).WaitAsync(Timing.HangAfter, context.Time, ct);
+        }, ct);
         context.Ledger.MarkHeal("server accepting connections again");
     }
 

@@ -134,10 +134,7 @@ public sealed class PgBouncer : IAsyncDisposable
             _process = null;
         }
 
-        if (Port != 0)
-        {
-            LoopbackPorts.Release(Port);
-        }
+        LoopbackPorts.Release(Port);
         try { Directory.Delete(_dir, recursive: true); }
         catch (DirectoryNotFoundException) { }
         _registry.Unregister(_dir);
@@ -149,8 +146,7 @@ public sealed class PgBouncer : IAsyncDisposable
         var ini = Path.Combine(_dir, "pgbouncer.ini");
         for (var attempt = 1; ; attempt++)
         {
-            if (Port != 0) LoopbackPorts.Release(Port);
-            Port = LoopbackPorts.Reserve();
+            Port = LoopbackPorts.Exchange(Port);
             await WriteConfigAsync(ini, options, ct);
             var logOffset = LogFile.Length(LogPath);
             // The ini path (inside the run directory) is on the command line: that is how the reaper recognises us.

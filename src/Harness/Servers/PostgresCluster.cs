@@ -309,7 +309,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
                     try { await StopCoreAsync(StopMode.Fast, CancellationToken.None); }
                     catch (ServerSetupException) { /* StopCore already killed the tree */ }
                 }
-                if (Port != 0) LoopbackPorts.Release(Port);
+                LoopbackPorts.Release(Port);
                 DeleteDirectory(managed.Dir);
                 managed.Registry.Unregister(managed.Dir);
             }
@@ -335,11 +335,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         const int attempts = 5;
         for (var attempt = 1; ; attempt++)
         {
-            if (freshPort || Port == 0)
-            {
-                if (Port != 0) LoopbackPorts.Release(Port);
-                Port = LoopbackPorts.Reserve();
-            }
+            if (freshPort || Port == 0) Port = LoopbackPorts.Exchange(Port);
             var logOffset = LogFile.Length(managed.LogPath);
             var process = ServerProcess.Start(managed.Binaries.Postgres, Arguments(managed, Port), managed.LogPath, managed.User);
             // Registered before the readiness wait, so a start that is cancelled or times out is still killed at exit.

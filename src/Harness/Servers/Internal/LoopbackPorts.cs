@@ -37,6 +37,13 @@ internal static class LoopbackPorts
         }
     }
 
+    /// <summary>Gives back <paramref name="previous"/> (0 for none) and reserves a fresh port.</summary>
+    public static int Exchange(int previous)
+    {
+        Release(previous);
+        return Reserve();
+    }
+
     public static void Release(int port)
     {
         lock (Reserved)

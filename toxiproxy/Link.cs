@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Toxiproxy.Toxics;
 
 namespace Toxiproxy;
 
@@ -32,6 +33,17 @@ internal sealed class Link
 {
     private const int BufferSize = 256 * 1024;
     private const int ChannelCapacity = 32;
+
+    /// <summary>Plenty for a pool's worth of connections per proxy; past it, links fall back to async reads.</summary>
+    private const int MaxDedicatedThreads = 512;
+
+    /// <summary>A blocking reader needs little stack: one frame of socket calls.</summary>
+    private const int DedicatedStackSize = 256 * 1024;
+
+    /// <summary>A blocking reader's buffer: a database round trip's messages fit many times over.</summary>
+    private const int DedicatedBufferSize = 64 * 1024;
+
+    private static int s_dedicatedThreads;
 
     private readonly ProxyConnection _connection;
     private readonly Socket _source;
@@ -70,7 +82,7 @@ internal sealed class Link
 
     public void RequestClose() => _closeRequested = true;
 
-    public void Abort() => _connection.Close(abortive: true);
+    public void CloseConnection() => _connection.Close();
 
     /// <summary>Builds the chain for toxics present when the connection opens. Caller holds the chain lock.</summary>
     public void Initialize(IReadOnlyList<ToxicDefinition> toxics)
@@ -118,6 +130,12 @@ internal sealed class Link
 
         var last = _stubs[^1];
         await last.InterruptAsync().ConfigureAwait(false);
+        if (_closeRequested)
+        {
+            // The last toxic closed the stream meanwhile: nothing to splice into.
+            return;
+        }
+
         var stub = new ToxicStub(this, toxic, last.Output);
         last.Output = stub.Input.Writer;
         _stubs.Add(stub);
@@ -135,14 +153,21 @@ internal sealed class Link
 
         var stub = _stubs![index];
         await stub.InterruptAsync().ConfigureAwait(false);
+        if (_closeRequested)
+        {
+            return;
+        }
+
         stub.Replace(updated);
         stub.Start();
     }
 
     public async Task RemoveToxicAsync(ToxicDefinition toxic)
     {
+        // Unlike adding or changing, removing still matters after the input ended: the toxic may
+        // be the one holding the end back (slow_close), and Toxiproxy lets the end through then.
         var index = IndexOf(toxic);
-        if (Ending || index < 1)
+        if (_closeRequested || ConnectionClosed.IsCancellationRequested || index < 1)
         {
             return;
         }
@@ -150,6 +175,18 @@ internal sealed class Link
         var previous = _stubs![index - 1];
         var removed = _stubs[index];
         await removed.InterruptAsync().ConfigureAwait(false);
+        if (toxic.Toxic is ICleanupToxic cleanup)
+        {
+            // Toxiproxy's RemoveToxic: the cleanup runs whether or not the toxic applied on this
+            // connection (toxicity), and if it closed the stub the connection ends here.
+            cleanup.Cleanup(removed);
+        }
+
+        if (_closeRequested)
+        {
+            return;
+        }
+
         await previous.InterruptAsync().ConfigureAwait(false);
 
         // Whatever the removed toxic held or had not taken yet still belongs to the stream,
@@ -161,6 +198,80 @@ internal sealed class Link
     }
 
     private int IndexOf(ToxicDefinition toxic) => _stubs?.FindIndex(s => ReferenceEquals(s.Toxic, toxic)) ?? -1;
+
+    /// <summary>True when a new toxic-free link would get a dedicated thread (see <see cref="Start"/>).</summary>
+    public static bool DedicatedThreadsAvailable => !Splice.Enabled && Volatile.Read(ref s_dedicatedThreads) < MaxDedicatedThreads;
+
+    /// <summary>
+    /// Starts the reader. A link with no toxic yet gets a thread of its own that blocks in
+    /// recv(2) and send(2): the kernel wakes exactly that thread when bytes arrive, with no event
+    /// loop and no thread-pool hop between the read and the write. For small request/response
+    /// traffic (a database's round trips) that hop was most of the proxy's cost: see the
+    /// throughput section of toxiproxy/README.md. A link with toxics, or beyond
+    /// <see cref="MaxDedicatedThreads"/>, reads with async calls.
+    /// </summary>
+    public void Start()
+    {
+        if (!_chained && !Splice.Enabled && Interlocked.Increment(ref s_dedicatedThreads) <= MaxDedicatedThreads)
+        {
+            new Thread(RunBlocking, DedicatedStackSize) { IsBackground = true, Name = $"toxiproxy {Direction.ToWire()}" }.UnsafeStart();
+            return;
+        }
+
+        if (!_chained && !Splice.Enabled)
+        {
+            Interlocked.Decrement(ref s_dedicatedThreads);
+        }
+
+        _ = Task.Run(RunAsync);
+    }
+
+    /// <summary>
+    /// The fast path on a dedicated thread: blocking reads and writes until the stream ends, the
+    /// connection closes, or a toxic arrives. A toxic that arrives while the thread waits in recv
+    /// is seen after the read: that chunk goes into the chain, and the async reader takes over
+    /// (all earlier chunks were written directly and completely, so nothing is reordered).
+    /// </summary>
+    private void RunBlocking()
+    {
+        var buffer = new byte[DedicatedBufferSize];
+        try
+        {
+            while (true)
+            {
+                var read = _source.Receive(buffer, SocketFlags.None);
+                if (read == 0)
+                {
+                    EndInputAsync().GetAwaiter().GetResult();
+                    return;
+                }
+
+                if (!_chained)
+                {
+                    for (var sent = 0; sent < read;)
+                    {
+                        sent += _dest.Send(buffer, sent, read - sent, SocketFlags.None);
+                    }
+
+                    continue;
+                }
+
+                var chunk = StreamChunk.Copy(buffer.AsSpan(0, read), Stopwatch.GetTimestamp());
+                _head!.WriteAsync(chunk, ConnectionClosed).AsTask().GetAwaiter().GetResult();
+                _ = Task.Run(RunAsync);
+                return;
+            }
+        }
+        catch (Exception)
+        {
+            // Any I/O error, a reset included, ends the connection as a close does (see ProxyConnection.Fail).
+            _connection.Fail();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_dedicatedThreads);
+        }
+    }
 
     /// <summary>The reader: runs until the source ends or the connection closes.</summary>
     public async Task RunAsync()
@@ -216,9 +327,10 @@ internal sealed class Link
                 }
             }
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            _connection.Fail(e);
+            // Any I/O error, a reset included, ends the connection as a close does (see ProxyConnection.Fail).
+            _connection.Fail();
         }
         finally
         {
@@ -267,9 +379,10 @@ internal sealed class Link
                 }
             }
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            _connection.Fail(e);
+            // Any I/O error, a reset included, ends the connection as a close does (see ProxyConnection.Fail).
+            _connection.Fail();
             return;
         }
 
@@ -281,7 +394,7 @@ internal sealed class Link
     {
         if (_closeRequested)
         {
-            _connection.Close(abortive: false);
+            _connection.Close();
             return;
         }
 

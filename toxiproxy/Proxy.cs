@@ -21,10 +21,12 @@ internal sealed class Proxy
     public Proxy(string name, string listen, string upstream)
     {
         Name = name;
+
+        // Toxiproxy's empty listen is every interface; ours stays on loopback (this proxy is a
+        // test tool and must not be reachable from elsewhere by accident).
         Listen = listen.Length == 0 ? "127.0.0.1:0" : listen;
         Upstream = upstream;
-        HostPort.Parse(Listen, "listen", allowPortZero: true);
-        HostPort.Parse(Upstream, "upstream", allowPortZero: false);
+        HostPort.Parse(Listen);
     }
 
     public string Name { get; }
@@ -66,38 +68,39 @@ internal sealed class Proxy
         }
     }
 
-    /// <summary>Applies an update the way Toxiproxy does: a new address restarts the proxy.</summary>
+    /// <summary>
+    /// Applies an update the way Toxiproxy 2.12's Proxy.Update does: a listen address that
+    /// resolves to the one in use, with the same upstream, changes nothing (open connections stay);
+    /// a different one restarts the proxy, dropping its connections. Unlike Toxiproxy, a new
+    /// address that cannot be resolved or bound leaves the proxy as it was (Toxiproxy answers 500
+    /// and, for a bind failure, leaves it stopped on the new address).
+    /// </summary>
     public async Task UpdateAsync(string? listen, string? upstream, bool? enabled, CancellationToken ct)
     {
-        if (listen is not null)
-        {
-            HostPort.Parse(listen, "listen", allowPortZero: true);
-        }
-
-        if (upstream is not null)
-        {
-            HostPort.Parse(upstream, "upstream", allowPortZero: false);
-        }
-
         await _state.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var wasEnabled = Enabled;
-            if ((listen is not null && listen != Listen) || (upstream is not null && upstream != Upstream))
+            var newListen = listen ?? Listen;
+            var newUpstream = upstream ?? Upstream;
+            var differs = await DiffersLockedAsync(newListen, newUpstream, ct).ConfigureAwait(false);
+            var wantEnabled = enabled ?? Enabled;
+            if (differs && wantEnabled)
+            {
+                var listener = await BindReplacingAsync(newListen, ct).ConfigureAwait(false);
+                Upstream = newUpstream;
+                Begin(listener);
+            }
+            else if (differs)
             {
                 await StopLockedAsync().ConfigureAwait(false);
-                Listen = listen ?? Listen;
-                Upstream = upstream ?? Upstream;
-                if (enabled ?? wasEnabled)
-                {
-                    await StartLockedAsync(ct).ConfigureAwait(false);
-                }
+                Listen = newListen;
+                Upstream = newUpstream;
             }
-            else if (enabled == true)
+            else if (wantEnabled)
             {
                 await StartLockedAsync(ct).ConfigureAwait(false);
             }
-            else if (enabled == false)
+            else
             {
                 await StopLockedAsync().ConfigureAwait(false);
             }
@@ -108,6 +111,62 @@ internal sealed class Proxy
         }
     }
 
+    /// <summary>Proxy.Differs: the listen address compared resolved, the upstream as written.</summary>
+    public async Task<bool> DiffersAsync(string listen, string upstream, CancellationToken ct)
+    {
+        await _state.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await DiffersLockedAsync(listen, upstream, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.Release();
+        }
+    }
+
+    private async Task<bool> DiffersLockedAsync(string listen, string upstream, CancellationToken ct) =>
+        await HostPort.CanonicalAsync(listen, ct).ConfigureAwait(false) != Listen || upstream != Upstream;
+
+    /// <summary>
+    /// A listener on <paramref name="listen"/>, with this proxy stopped. Binds the new address
+    /// before letting go of the old one where it can, so a failure leaves the proxy running as
+    /// it was; only when the new address is the old one's port does it stop first, and then a
+    /// failure starts the old address again.
+    /// </summary>
+    private async Task<Socket> BindReplacingAsync(string listen, CancellationToken ct)
+    {
+        try
+        {
+            var listener = await BindAsync(listen, ct).ConfigureAwait(false);
+            await StopLockedAsync().ConfigureAwait(false);
+            return listener;
+        }
+        catch (ApiException) when (Enabled && HostPort.Parse(listen).Port == HostPort.Parse(Listen).Port)
+        {
+            var wasListening = Listen;
+            await StopLockedAsync().ConfigureAwait(false);
+            try
+            {
+                return await BindAsync(listen, ct).ConfigureAwait(false);
+            }
+            catch (ApiException)
+            {
+                try
+                {
+                    Begin(await BindAsync(wasListening, ct).ConfigureAwait(false));
+                }
+                catch (ApiException)
+                {
+                    // Someone took the old address in between: the proxy stays stopped there, as a
+                    // disabled proxy; enabling or /reset tries again.
+                }
+
+                throw;
+            }
+        }
+    }
+
     private async Task StartLockedAsync(CancellationToken ct)
     {
         if (Enabled)
@@ -115,19 +174,28 @@ internal sealed class Proxy
             return;
         }
 
-        var endpoint = await HostPort.Parse(Listen, "listen", allowPortZero: true).ResolveAsync(ct).ConfigureAwait(false);
+        Begin(await BindAsync(Listen, ct).ConfigureAwait(false));
+    }
+
+    private static async Task<Socket> BindAsync(string listen, CancellationToken ct)
+    {
+        var endpoint = await HostPort.Parse(listen).ResolveAsync(ct).ConfigureAwait(false);
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             listener.Bind(endpoint);
             listener.Listen(512);
+            return listener;
         }
         catch (SocketException e)
         {
             listener.Dispose();
-            throw ApiError.ListenFailed.With($"listen tcp {Listen}: {e.Message}");
+            throw ApiError.ListenFailed.At(listen, $"bind: {e.Message}");
         }
+    }
 
+    private void Begin(Socket listener)
+    {
         Listen = HostPort.Format((System.Net.IPEndPoint)listener.LocalEndPoint!);
         _listener = listener;
         _stopping = new CancellationTokenSource();
@@ -149,7 +217,7 @@ internal sealed class Proxy
         await _accepting.ConfigureAwait(false);
         foreach (var connection in _connections.Keys)
         {
-            connection.Close(abortive: false);
+            connection.Close();
         }
 
         _stopping.Dispose();
@@ -187,8 +255,26 @@ internal sealed class Proxy
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             timeout.CancelAfter(UpstreamConnectTimeout);
-            var target = HostPort.Parse(Upstream, "upstream", allowPortZero: false);
-            await upstream.ConnectAsync(target.Host, target.Port, timeout.Token).ConfigureAwait(false);
+            // Any upstream text is accepted, as in Toxiproxy; one that is no address fails here.
+            var target = HostPort.TryParseUpstream(Upstream) ?? throw new SocketException((int)SocketError.AddressNotAvailable);
+            var addresses = System.Net.IPAddress.TryParse(target.Host, out var literal)
+                ? [literal]
+                : await System.Net.Dns.GetHostAddressesAsync(target.Host, timeout.Token).ConfigureAwait(false);
+            if (Link.DedicatedThreadsAvailable)
+            {
+                // A socket that has seen one async call stays in non-blocking mode inside .NET,
+                // and its blocking calls then go through the event loop too: connect without one,
+                // on a thread of its own, so the links' blocking reads are real blocking reads.
+                await Task.Factory.StartNew(
+                    () => ConnectBlocking(upstream, addresses, target.Port),
+                    CancellationToken.None,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default).ConfigureAwait(false);
+            }
+            else
+            {
+                await upstream.ConnectAsync(addresses, target.Port, timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception)
         {
@@ -203,7 +289,7 @@ internal sealed class Proxy
         if (stopping.IsCancellationRequested)
         {
             // Stop took its snapshot of connections before this one was registered.
-            connection.Close(abortive: false);
+            connection.Close();
             return;
         }
 
@@ -213,8 +299,16 @@ internal sealed class Proxy
         }
         catch (OperationCanceledException)
         {
-            connection.Close(abortive: false);
+            connection.Close();
         }
+    }
+
+    /// <summary>A blocking connect bounded like the async one: Linux applies SO_SNDTIMEO to connect(2).</summary>
+    private static void ConnectBlocking(Socket upstream, System.Net.IPAddress[] addresses, int port)
+    {
+        upstream.SendTimeout = (int)UpstreamConnectTimeout.TotalMilliseconds;
+        upstream.Connect(addresses, port);
+        upstream.SendTimeout = 0;
     }
 
     private void OnClosed(ProxyConnection connection)

@@ -57,7 +57,12 @@ internal sealed class ProxyCollection : IAsyncDisposable
         }
     }
 
-    /// <summary>Keeps an existing proxy with the same listen and upstream; replaces one that differs.</summary>
+    /// <summary>
+    /// ProxyCollection.AddOrReplace: keeps an existing proxy whose listen address resolves to the
+    /// one it has and whose upstream is the same (toxics, connections and enabled state untouched);
+    /// replaces one that differs. If the replacement cannot listen, the old proxy is started
+    /// again and stays (Toxiproxy leaves it stopped and answers 500).
+    /// </summary>
     public async Task<Proxy> AddOrReplaceAsync(Proxy proxy, bool enabled, CancellationToken ct)
     {
         await _lock.WaitAsync(ct).ConfigureAwait(false);
@@ -65,13 +70,32 @@ internal sealed class ProxyCollection : IAsyncDisposable
         {
             if (_proxies.TryGetValue(proxy.Name, out var existing))
             {
-                if (existing.Listen == proxy.Listen && existing.Upstream == proxy.Upstream)
+                if (!await existing.DiffersAsync(proxy.Listen, proxy.Upstream, ct).ConfigureAwait(false))
                 {
                     return existing;
                 }
 
+                var wasEnabled = existing.Enabled;
                 await existing.StopAsync().ConfigureAwait(false);
-                _proxies.Remove(proxy.Name);
+                try
+                {
+                    if (enabled)
+                    {
+                        await proxy.StartAsync(ct).ConfigureAwait(false);
+                    }
+                }
+                catch (ApiException)
+                {
+                    if (wasEnabled)
+                    {
+                        await TryStartAsync(existing, ct).ConfigureAwait(false);
+                    }
+
+                    throw;
+                }
+
+                _proxies[proxy.Name] = proxy;
+                return proxy;
             }
 
             if (enabled)
@@ -103,13 +127,36 @@ internal sealed class ProxyCollection : IAsyncDisposable
         }
     }
 
-    /// <summary>Enables every proxy and removes every toxic.</summary>
+    /// <summary>
+    /// Enables every proxy and removes every toxic. A proxy that cannot listen again (its address
+    /// was taken meanwhile) does not stop the others: everything else is reset, then its error is
+    /// the answer (Toxiproxy answers 500 and skips the proxies after it).
+    /// </summary>
     public async Task ResetAsync(CancellationToken ct)
     {
+        ApiException? first = null;
         foreach (var proxy in await GetAllAsync(ct).ConfigureAwait(false))
         {
-            await proxy.StartAsync(ct).ConfigureAwait(false);
+            first ??= await TryStartAsync(proxy, ct).ConfigureAwait(false);
             await proxy.Toxics.ResetAsync(ct).ConfigureAwait(false);
+        }
+
+        if (first is not null)
+        {
+            throw first;
+        }
+    }
+
+    private static async Task<ApiException?> TryStartAsync(Proxy proxy, CancellationToken ct)
+    {
+        try
+        {
+            await proxy.StartAsync(ct).ConfigureAwait(false);
+            return null;
+        }
+        catch (ApiException e)
+        {
+            return e;
         }
     }
 

@@ -34,8 +34,8 @@ internal sealed class ProxyConnection
 
     public void Start()
     {
-        _ = Task.Run(UpstreamLink.RunAsync);
-        _ = Task.Run(DownstreamLink.RunAsync);
+        UpstreamLink.Start();
+        DownstreamLink.Start();
     }
 
     /// <summary>Both directions ended with a half-close: the connection is done.</summary>
@@ -43,17 +43,27 @@ internal sealed class ProxyConnection
     {
         if (Interlocked.Increment(ref _finishedDirections) == 2)
         {
-            Close(abortive: false);
+            Close();
         }
     }
 
-    /// <summary>An I/O error on either side. A reset is passed on as a reset.</summary>
-    public void Fail(Exception error) =>
-        Close(abortive: error is SocketException { SocketErrorCode: SocketError.ConnectionReset });
+    /// <summary>
+    /// Set when the connection opened with a reset_peer toxic on its proxy (see
+    /// <see cref="Toxics.IAbortiveCloseToxic"/>): every close is then a TCP RST.
+    /// </summary>
+    public bool ResetOnClose { get; set; }
 
-    /// <summary>Closes both sockets; abortive sends TCP RST (linger 0) instead of FIN.</summary>
-    public void Close(bool abortive)
+    /// <summary>
+    /// An I/O error on either side, a reset included: both sides are closed as any close is (FIN,
+    /// unless <see cref="ResetOnClose"/>). Toxiproxy passes a reset on the same way: its link
+    /// sees an error, ends, and closes the other socket normally.
+    /// </summary>
+    public void Fail() => Close();
+
+    /// <summary>Closes both sockets: FIN, or TCP RST (linger 0) when <see cref="ResetOnClose"/>.</summary>
+    public void Close()
     {
+        var abortive = ResetOnClose;
         if (Interlocked.Exchange(ref _isClosed, 1) == 1)
         {
             return;

@@ -27,7 +27,7 @@ internal sealed partial class Splice : IDisposable
     // ToxicStub.PassOnAsync) and is fixed. It stays opt-in because the survival matrix's
     // determinism was measured with the copying path, and a faster proxy shifts the timing of a
     // few cells (server-crash through PgBouncer came out differently once with it on).
-    private static readonly bool Enabled =
+    public static readonly bool Enabled =
         OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("TOXIPROXY_SPLICE") == "1";
 
     private readonly int _pipeRead;

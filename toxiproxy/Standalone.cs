@@ -7,9 +7,9 @@ namespace Toxiproxy;
 /// <c>[--host 127.0.0.1] [--port 8474] [--config proxies.json]</c>. Runs until cancelled.
 /// Exit codes: 0 stopped cleanly, 1 could not listen, 2 bad arguments or config.
 /// </summary>
-public static class Standalone
+internal static class Standalone
 {
-    public const string Usage = "usage: toxiproxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] | toxiproxy bench";
+    public const string Usage = "usage: toxiproxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] | toxiproxy bench | toxiproxy bench pgbench --help";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct)
     {

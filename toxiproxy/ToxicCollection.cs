@@ -33,15 +33,18 @@ internal sealed class ToxicCollection
         (await GetAllAsync(ct).ConfigureAwait(false)).FirstOrDefault(t => t.Name == name)
         ?? throw ApiError.ToxicNotFound.ToException();
 
-    public async Task<ToxicDefinition> AddAsync(ToxicDefinition toxic, CancellationToken ct)
+    /// <summary>Adds the toxic <paramref name="create"/> makes; it runs only once the name is known to be free (Toxiproxy answers 409 before it looks at attributes).</summary>
+    public async Task<ToxicDefinition> AddAsync(string name, Func<ToxicDefinition> create, CancellationToken ct)
     {
         await _lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (Find(toxic.Name) is not null)
+            if (Find(name) is not null)
             {
                 throw ApiError.ToxicAlreadyExists.ToException();
             }
+
+            var toxic = create();
 
             _chains[(int)toxic.Direction].Add(toxic);
             await ForEachLink(toxic.Direction, link => link.AddToxicAsync(toxic)).ConfigureAwait(false);
@@ -113,6 +116,9 @@ internal sealed class ToxicCollection
         await _lock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Toxiproxy's ToxicLink.Start: a reset_peer toxic present now makes every close of this
+            // connection abortive, for its whole life.
+            connection.ResetOnClose = _chains.Any(chain => chain.Any(t => t.Toxic is Toxics.IAbortiveCloseToxic));
             connection.UpstreamLink.Initialize([.. _chains[(int)StreamDirection.Upstream]]);
             connection.DownstreamLink.Initialize([.. _chains[(int)StreamDirection.Downstream]]);
             _connections[connection] = 0;

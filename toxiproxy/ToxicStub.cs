@@ -22,7 +22,6 @@ internal sealed class ToxicStub
         Output = output;
         Input = Link.NewChannel();
         State = toxic?.Toxic is IStatefulToxic stateful ? stateful.NewState() : null;
-        Draw();
     }
 
     /// <summary>Null for the hidden no-op stub at the head of the chain.</summary>
@@ -36,7 +35,10 @@ internal sealed class ToxicStub
 
     public Random Random { get; } = new();
 
-    /// <summary>Whether the toxic applies on this connection (drawn once per connection and toxic).</summary>
+    /// <summary>
+    /// Whether the toxic applies this time: drawn each time the stub starts, as Toxiproxy's
+    /// ToxicStub.Run draws rand.Float32() &lt; toxicity each time it runs the toxic.
+    /// </summary>
     public bool Applies { get; private set; }
 
     /// <summary>True once <see cref="ReadAsync"/> saw the end of the input stream.</summary>
@@ -48,17 +50,9 @@ internal sealed class ToxicStub
     /// <summary>Cancelled only when the connection closes; writes are not interrupted so no chunk is lost.</summary>
     public CancellationToken ConnectionClosed => _link.ConnectionClosed;
 
-    private void Draw()
-    {
-        var toxicity = Toxic?.Toxicity ?? 1.0;
-        Applies = toxicity > 0 && Random.Shared.NextDouble() < toxicity;
-    }
+    private void Draw() => Applies = Random.Shared.NextSingle() < (Toxic?.Toxicity ?? 1f);
 
-    public void Replace(ToxicDefinition toxic)
-    {
-        Toxic = toxic;
-        Draw();
-    }
+    public void Replace(ToxicDefinition toxic) => Toxic = toxic;
 
     /// <summary>The next chunk, or null when interrupted or the input ended (the pipe should return).</summary>
     public async ValueTask<StreamChunk?> ReadAsync()
@@ -87,6 +81,48 @@ internal sealed class ToxicStub
             catch (OperationCanceledException)
             {
                 return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadAsync"/>, but gives up after <paramref name="limit"/> (null: never) and
+    /// says which of the four things happened. The chunk itself is not returned: only a toxic that
+    /// drops data needs this.
+    /// </summary>
+    public async ValueTask<ReadResult> ReadWithin(TimeSpan? limit)
+    {
+        if (limit is null)
+        {
+            return await ReadAsync().ConfigureAwait(false) is not null ? ReadResult.Chunk : InputEnded ? ReadResult.Ended : ReadResult.Interrupted;
+        }
+
+        var reader = Input.Reader;
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(Interrupted);
+        within.CancelAfter(limit.Value);
+        while (true)
+        {
+            if (Interrupted.IsCancellationRequested)
+            {
+                return ReadResult.Interrupted;
+            }
+
+            if (reader.TryRead(out _))
+            {
+                return ReadResult.Chunk;
+            }
+
+            try
+            {
+                if (!await reader.WaitToReadAsync(within.Token).ConfigureAwait(false))
+                {
+                    InputEnded = true;
+                    return ReadResult.Ended;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return Interrupted.IsCancellationRequested ? ReadResult.Interrupted : ReadResult.TimedOut;
             }
         }
     }
@@ -196,6 +232,24 @@ internal sealed class ToxicStub
         }
     }
 
+    /// <summary>
+    /// Waits <paramref name="delay"/> whatever chain changes happen meanwhile; only the connection
+    /// closing cuts it short. For a toxic that has <see cref="Doom"/>ed its link.
+    /// </summary>
+    public async Task DelayUninterruptedAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>From now on the connection will close: chain changes leave this link alone.</summary>
+    public void Doom() => _link.RequestClose();
+
     /// <summary>Ends this stream after whatever was already written, then closes the connection.</summary>
     public void Close()
     {
@@ -203,13 +257,11 @@ internal sealed class ToxicStub
         Output.TryComplete();
     }
 
-    /// <summary>Closes the connection abortively at once (TCP RST, unsent data discarded).</summary>
-    public void Abort() => _link.Abort();
-
     public void Start()
     {
         _interrupt = CancellationTokenSource.CreateLinkedTokenSource(_link.ConnectionClosed);
         Interrupted = _interrupt.Token;
+        Draw();
         var toxic = Applies && Toxic is not null ? Toxic.Toxic : NoopToxic.Instance;
         _running = Task.Run(() => RunAsync(toxic));
     }
@@ -239,7 +291,8 @@ internal sealed class ToxicStub
         }
         catch (Exception)
         {
-            _link.Abort();
+            // A toxic that fails has broken its stream; the connection cannot go on without it.
+            _link.CloseConnection();
         }
     }
 
@@ -251,4 +304,13 @@ internal sealed class ToxicStub
         _interrupt?.Dispose();
         _interrupt = null;
     }
+}
+
+/// <summary>What <see cref="ToxicStub.ReadWithin"/> saw.</summary>
+internal enum ReadResult
+{
+    Chunk,
+    TimedOut,
+    Ended,
+    Interrupted,
 }

@@ -16,8 +16,12 @@ namespace Toxiproxy;
 /// </summary>
 public sealed class ToxiproxyServer : IAsyncDisposable
 {
-    /// <summary>What <c>GET /version</c> answers.</summary>
-    public const string Version = "2.12.0-chaos";
+    /// <summary>
+    /// What <c>GET /version</c> answers: the Toxiproxy release whose behaviour this server keeps
+    /// (a suffix would sort below it as a semantic version, and clients compare versions). The
+    /// <c>connections</c> field of a proxy tells this server from the real one.
+    /// </summary>
+    public const string Version = "2.12.0";
 
     private readonly WebApplication _app;
     private readonly ProxyCollection _proxies;
@@ -32,6 +36,10 @@ public sealed class ToxiproxyServer : IAsyncDisposable
     /// <summary>The API's base address, with the real port.</summary>
     public Uri ApiAddress { get; }
 
+    /// <summary>Starts the API on <paramref name="options"/>' address (default 127.0.0.1:8474; port 0 picks a free one) with no proxies yet.</summary>
+    /// <param name="options">Where the API listens.</param>
+    /// <param name="ct">Cancels the start.</param>
+    /// <returns>The running server; create proxies through its API (any Toxiproxy client) or <see cref="PopulateAsync"/>.</returns>
     public static async Task<ToxiproxyServer> StartAsync(ToxiproxyServerOptions? options = null, CancellationToken ct = default)
     {
         options ??= new ToxiproxyServerOptions();
@@ -44,7 +52,18 @@ public sealed class ToxiproxyServer : IAsyncDisposable
 
         // An empty builder: no configuration files, no console logging, nothing but Kestrel.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(address, options.Port));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(address, options.Port);
+
+            // Bodies are bounded where they are read (413, RequestBody.MaxBodyBytes); Kestrel's larger
+            // bound only caps what is read and thrown away so that the client gets to read that 413.
+            // Names up to Names.MaxBytes must fit a request line even percent-encoded, twice (proxy
+            // and toxic): 4096 * 3 * 2 < 32 KB.
+            kestrel.Limits.MaxRequestBodySize = RequestBody.MaxDiscardedBytes;
+            kestrel.Limits.MaxRequestLineSize = 32 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+        });
 
         // The default console lifetime would take over the host process's Ctrl+C and SIGTERM;
         // an embedded server must leave signals to its host.
@@ -70,9 +89,10 @@ public sealed class ToxiproxyServer : IAsyncDisposable
     public async Task PopulateAsync(Stream json, CancellationToken ct = default)
     {
         var body = await RequestBody.ReadAsync(json, ct).ConfigureAwait(false);
-        await ApiEndpoints.PopulateAsync(_proxies, body, ct).ConfigureAwait(false);
+        await ApiEndpoints.PopulateAsync(_proxies, body, [], ct).ConfigureAwait(false);
     }
 
+    /// <summary>Closes the API, every proxy listener and every proxied connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _proxies.DisposeAsync().ConfigureAwait(false);

@@ -3,13 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace Toxiproxy.Toxics;
 
-/// <summary>Caps throughput at rate KB/s (0 = unlimited), releasing bytes in pieces of at most 100 ms worth.</summary>
-internal sealed class BandwidthToxic : IToxic, IValidatedToxic
+/// <summary>Caps throughput at rate KB/s (0 or less = unlimited, as in Toxiproxy), releasing bytes in pieces of at most 100 ms worth.</summary>
+internal sealed class BandwidthToxic : IToxic
 {
     [JsonPropertyName("rate")]
     public long Rate { get; init; }
-
-    public string? Validate() => Rate < 0 || Rate > 100_000_000 ? "rate must be between 0 and 100000000" : null;
 
     public async Task PipeAsync(ToxicStub stub)
     {

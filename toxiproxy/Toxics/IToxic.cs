@@ -7,6 +7,7 @@ namespace Toxiproxy.Toxics;
 /// false), forwarding any chunk or part of a chunk it still holds first: the chain is being
 /// rebuilt and must not lose bytes. <see cref="ToxicStub.WriteAsync"/> never fails because of an
 /// interrupt (it keeps what it cannot pass on yet), so forwarding is always just a write.
+/// Settings take any integer, as in Toxiproxy; each toxic says what an odd one (negative, zero) does.
 /// </summary>
 internal interface IToxic
 {
@@ -19,17 +20,35 @@ internal interface IStatefulToxic
     object NewState();
 }
 
-/// <summary>A toxic whose attributes have limits; returns an error message, or null when valid.</summary>
-internal interface IValidatedToxic
+/// <summary>
+/// A toxic with something to do when it is removed from a live connection (toxic deleted, or
+/// <c>/reset</c>), as Toxiproxy's CleanupToxic: called after the stub is interrupted, before the
+/// chain is joined again. A cleanup that closes the stub ends the connection instead.
+/// </summary>
+internal interface ICleanupToxic
 {
-    string? Validate();
+    void Cleanup(ToxicStub stub);
 }
 
-internal static class ToxicLimits
+/// <summary>
+/// A toxic whose presence when a connection opens makes that connection close abortively (TCP RST,
+/// SO_LINGER 0) whenever and however it closes, for the rest of its life: Toxiproxy's
+/// ToxicLink.Start sets linger 0 on both sockets when the chain holds a reset_peer toxic.
+/// Connections already open when the toxic is added keep closing with FIN.
+/// </summary>
+internal interface IAbortiveCloseToxic
 {
-    /// <summary>Any duration attribute beyond an hour is a typo, not a test.</summary>
-    public const long MaxMilliseconds = 3_600_000;
+}
 
-    public static string? Duration(string name, long value, long max = MaxMilliseconds) =>
-        value < 0 || value > max ? $"{name} must be between 0 and {max}" : null;
+internal static class ToxicTime
+{
+    /// <summary>Longest single wait: Task.Delay takes at most about 49 days; a longer setting waits this long.</summary>
+    private static readonly TimeSpan Longest = TimeSpan.FromDays(30);
+
+    /// <summary>A duration attribute as Go's time.After takes it: negative or zero is "now".</summary>
+    public static TimeSpan Milliseconds(long value) =>
+        value <= 0 ? TimeSpan.Zero : value >= Longest.TotalMilliseconds ? Longest : TimeSpan.FromMilliseconds(value);
+
+    public static TimeSpan Microseconds(long value) =>
+        value <= 0 ? TimeSpan.Zero : value >= Longest.TotalMicroseconds ? Longest : TimeSpan.FromMicroseconds(value);
 }

@@ -2,8 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace Toxiproxy.Toxics;
 
-/// <summary>Delays every chunk by latency ± jitter, counted from when the chunk reached the proxy.</summary>
-internal sealed class LatencyToxic : IToxic, IValidatedToxic
+/// <summary>
+/// Delays every chunk by latency ± jitter, counted from when the chunk reached the proxy. A
+/// negative latency (or latency minus jitter) is no delay; jitter 0 or less is none, as in Toxiproxy.
+/// </summary>
+internal sealed class LatencyToxic : IToxic
 {
     [JsonPropertyName("latency")]
     public long Latency { get; init; }
@@ -11,19 +14,21 @@ internal sealed class LatencyToxic : IToxic, IValidatedToxic
     [JsonPropertyName("jitter")]
     public long Jitter { get; init; }
 
-    public string? Validate() => ToxicLimits.Duration("latency", Latency) ?? ToxicLimits.Duration("jitter", Jitter);
+    /// <summary>Far beyond any test, small enough that latency ± jitter cannot overflow.</summary>
+    private const long Bound = 1L << 40;
 
     public async Task PipeAsync(ToxicStub stub)
     {
         while (await stub.ReadAsync() is { } chunk)
         {
-            var delay = Latency;
-            if (Jitter > 0)
+            var delay = Math.Clamp(Latency, -Bound, Bound);
+            var jitter = Math.Min(Jitter, Bound);
+            if (jitter > 0)
             {
-                delay += stub.Random.NextInt64(-Jitter, Jitter + 1);
+                delay += stub.Random.NextInt64(-jitter, jitter + 1);
             }
 
-            var wait = chunk.Remaining(TimeSpan.FromMilliseconds(Math.Max(0, delay)));
+            var wait = chunk.Remaining(ToxicTime.Milliseconds(delay));
             var completed = await stub.DelayAsync(wait);
 
             // Later toxics count from when this one let the chunk go.

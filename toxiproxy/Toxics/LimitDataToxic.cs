@@ -2,13 +2,14 @@ using System.Text.Json.Serialization;
 
 namespace Toxiproxy.Toxics;
 
-/// <summary>Lets exactly bytes bytes through on the connection, then closes it.</summary>
-internal sealed class LimitDataToxic : IToxic, IStatefulToxic, IValidatedToxic
+/// <summary>
+/// Lets exactly bytes bytes through on the connection (counted from when the toxic was added),
+/// then closes it; with 0 or less the first data closes it and passes nothing, as in Toxiproxy.
+/// </summary>
+internal sealed class LimitDataToxic : IToxic, IStatefulToxic
 {
     [JsonPropertyName("bytes")]
     public long Bytes { get; init; }
-
-    public string? Validate() => Bytes < 0 ? "bytes must not be negative" : null;
 
     /// <summary>Bytes already passed survive the chain being rebuilt around this toxic.</summary>
     public object NewState() => new Transmitted();

@@ -3,34 +3,30 @@ using System.Text.Json.Serialization;
 namespace Toxiproxy.Toxics;
 
 /// <summary>
-/// On the first data after it is in place, waits timeout ms and then resets the connection:
-/// TCP RST to both peers, unsent data discarded. Unlike Toxiproxy 2.x, which sends the RST only on
-/// connections opened after the toxic was added (and a plain FIN on older ones), this resets
-/// already-open connections too, as the toxic's name promises.
+/// On the first data after it is in place (or the end of its input), drops that data, waits
+/// timeout ms and closes the connection, as Toxiproxy 2.12's ResetToxic does. The close is a TCP
+/// RST only on connections opened while the toxic was on the proxy (see
+/// <see cref="IAbortiveCloseToxic"/>); a connection that was already open is closed with a FIN,
+/// because Toxiproxy sets linger 0 only when a link starts. Once triggered it cannot be called
+/// off: removing or changing the toxic meanwhile still closes the connection when the time is up
+/// (Toxiproxy's removal waits for it; ours returns at once and lets it happen).
 /// </summary>
-internal sealed class ResetPeerToxic : IToxic, IValidatedToxic
+internal sealed class ResetPeerToxic : IToxic, IAbortiveCloseToxic
 {
     [JsonPropertyName("timeout")]
     public long Timeout { get; init; }
 
-    public string? Validate() => ToxicLimits.Duration("timeout", Timeout);
-
     public async Task PipeAsync(ToxicStub stub)
     {
-        if (await stub.ReadAsync() is not { } first)
+        if (await stub.ReadAsync() is null && !stub.InputEnded)
         {
             return;
         }
 
-        if (await stub.DelayAsync(TimeSpan.FromMilliseconds(Timeout)))
-        {
-            // The abortive close belongs to this toxic: the link only knows "abort".
-            stub.Abort();
-            return;
-        }
-
-        // Removed (or changed) before the reset was due: the data that triggered it was only
-        // delayed, and belongs to the stream.
-        await stub.WriteAsync(first);
+        // From here the link is doomed: no chain change touches it, so nothing interrupts this
+        // wait; only the connection closing cuts it short.
+        stub.Doom();
+        await stub.DelayUninterruptedAsync(ToxicTime.Milliseconds(Timeout));
+        stub.Close();
     }
 }

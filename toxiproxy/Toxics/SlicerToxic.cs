@@ -4,9 +4,12 @@ namespace Toxiproxy.Toxics;
 
 /// <summary>
 /// Cuts chunks into pieces of average_size ± size_variation bytes, delay µs apart. Timers here
-/// count milliseconds, so a non-zero delay under 1 ms waits about 1 ms.
+/// count milliseconds, so a non-zero delay under 1 ms waits about 1 ms. Toxiproxy takes any
+/// integers here and, with average_size 0 or less (the default), recurses until its server dies on
+/// the first byte; we read that as "the smallest pieces": 1 byte. A variation below 0 is none, and
+/// one at or above the average is capped just below it, so no piece is empty.
 /// </summary>
-internal sealed class SlicerToxic : IToxic, IValidatedToxic
+internal sealed class SlicerToxic : IToxic
 {
     [JsonPropertyName("average_size")]
     public long AverageSize { get; init; }
@@ -17,22 +20,20 @@ internal sealed class SlicerToxic : IToxic, IValidatedToxic
     [JsonPropertyName("delay")]
     public long Delay { get; init; }
 
-    public string? Validate() =>
-        AverageSize < 1 || AverageSize > 1 << 20 ? "average_size must be between 1 and 1048576"
-        : SizeVariation < 0 || SizeVariation >= AverageSize ? "size_variation must be at least 0 and less than average_size"
-        : ToxicLimits.Duration("delay", Delay, ToxicLimits.MaxMilliseconds * 1000);
-
     public async Task PipeAsync(ToxicStub stub)
     {
+        var average = Math.Clamp(AverageSize, 1, 1L << 30);
+        var variation = Math.Clamp(SizeVariation, 0, average - 1);
+        var delay = ToxicTime.Microseconds(Delay);
         while (await stub.ReadAsync() is { } chunk)
         {
             var offset = 0;
             while (offset < chunk.Length)
             {
-                var size = (int)Math.Min(chunk.Length - offset, AverageSize + stub.Random.NextInt64(-SizeVariation, SizeVariation + 1));
+                var size = (int)Math.Min(chunk.Length - offset, average + stub.Random.NextInt64(-variation, variation + 1));
                 await stub.WriteAsync(StreamChunk.Copy(chunk.Data.AsSpan(offset, size), chunk.ArrivedAt));
                 offset += size;
-                if (offset < chunk.Length && !await stub.DelayAsync(TimeSpan.FromMicroseconds(Delay)))
+                if (offset < chunk.Length && !await stub.DelayAsync(delay))
                 {
                     await stub.WriteAsync(StreamChunk.Copy(chunk.Data.AsSpan(offset, chunk.Length - offset), chunk.ArrivedAt));
                     return;

@@ -3,12 +3,10 @@ using System.Text.Json.Serialization;
 namespace Toxiproxy.Toxics;
 
 /// <summary>Lets data flow, but holds back the end of the stream by delay ms.</summary>
-internal sealed class SlowCloseToxic : IToxic, IValidatedToxic
+internal sealed class SlowCloseToxic : IToxic
 {
     [JsonPropertyName("delay")]
     public long Delay { get; init; }
-
-    public string? Validate() => ToxicLimits.Duration("delay", Delay);
 
     public async Task PipeAsync(ToxicStub stub)
     {
@@ -20,7 +18,7 @@ internal sealed class SlowCloseToxic : IToxic, IValidatedToxic
         if (stub.InputEnded)
         {
             // Returning ends the stream; wait first (the connection closing cuts this short).
-            await stub.DelayAsync(TimeSpan.FromMilliseconds(Delay));
+            await stub.DelayAsync(ToxicTime.Milliseconds(Delay));
         }
     }
 }

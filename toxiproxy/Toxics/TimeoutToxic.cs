@@ -3,35 +3,37 @@ using System.Text.Json.Serialization;
 namespace Toxiproxy.Toxics;
 
 /// <summary>
-/// Swallows all data. Closes the connection after timeout ms; with timeout 0 it never closes:
-/// a black hole, where the socket stays open and nothing passes.
+/// Swallows all data. Closes the connection once timeout ms pass with no data arriving (every chunk
+/// restarts the wait, as Toxiproxy's select on a fresh time.After does); with timeout 0 or less it
+/// never closes by itself: a black hole, where the socket stays open and nothing passes. The end of
+/// its input closes the connection. Removing it (or <c>/reset</c>) closes every connection it was
+/// on, as Toxiproxy's TimeoutToxic.Cleanup does: what it swallowed is gone, so the stream cannot go on.
 /// </summary>
-internal sealed class TimeoutToxic : IToxic, IValidatedToxic
+internal sealed class TimeoutToxic : IToxic, ICleanupToxic
 {
     [JsonPropertyName("timeout")]
     public long Timeout { get; init; }
 
-    public string? Validate() => ToxicLimits.Duration("timeout", Timeout);
-
     public async Task PipeAsync(ToxicStub stub)
     {
-        var drain = DrainAsync(stub);
-        if (Timeout > 0)
+        var timeout = ToxicTime.Milliseconds(Timeout);
+        while (true)
         {
-            if (await stub.DelayAsync(TimeSpan.FromMilliseconds(Timeout)))
+            var read = stub.ReadWithin(Timeout > 0 ? timeout : null);
+            switch (await read)
             {
-                stub.Close();
+                case ReadResult.Chunk:
+                    // Dropped on purpose.
+                    continue;
+                case ReadResult.TimedOut:
+                case ReadResult.Ended:
+                    stub.Close();
+                    return;
+                default:
+                    return;
             }
         }
-
-        await drain;
     }
 
-    private static async Task DrainAsync(ToxicStub stub)
-    {
-        while (await stub.ReadAsync() is not null)
-        {
-            // Dropped on purpose.
-        }
-    }
+    public void Cleanup(ToxicStub stub) => stub.Close();
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Chaos.Harness.Checking;
-using Chaos.Harness.Cli;
+using Chaos.Cli;
 using Chaos.Harness.Reports;
 using FluentAssertions;
 using NUnit.Framework;
@@ -26,13 +26,44 @@ public class ChaosCliTests
     [TestCase(new[] { "matrix", "--profile", "mine=Maximum Pool Size=banana" }, "banana", "Maximum Pool Size")]
     [TestCase(new[] { "matrix", "--profile", "mine=Host=db.example.com" }, "'Host' is set by the harness", "pool and timeout settings")]
     [TestCase(new[] { "matrix", "--profile", "nosettings" }, "NAME=\"<npgsql settings>\"", "Maximum Pool Size=5")]
-    [TestCase(new[] { "matrix", "--format", "xml" }, "'xml'", "table, markdown, json, junit, html")]
-    [TestCase(new[] { "matrix", "--parallel", "0" }, "--parallel 0", "at least 1")]
-    [TestCase(new[] { "matrix", "--frobnicate" }, "--frobnicate", "chaos --help")]
+    [TestCase(new[] { "matrix", "--format", "xml" }, "'xml'", "table, json, markdown, junit, html")]
+    [TestCase(new[] { "matrix", "--parallel", "0" }, "--parallel '0'", "whole number from 1 to 256")]
+    [TestCase(new[] { "matrix", "--frobnicate" }, "--frobnicate", "chaos matrix --help")]
     [TestCase(new[] { "repro", "--fault", "black-hole" }, "--profile NAME or --settings", "<npgsql settings>")]
     [TestCase(new[] { "repro", "--fault", "black-hole", "--profile", "retry", "--settings", "Keepalive=1" }, "either --profile or --settings", "not both")]
     [TestCase(new[] { "repro", "--fault", "volcano", "--profile", "retry" }, "unknown fault 'volcano'", "known faults")]
     [TestCase(new[] { "proxy", "--port", "banana" }, "banana", "--port")]
+    [TestCase(new[] { "matrix", "--parallel", "abc" }, "--parallel 'abc'", "whole number from 1 to 256")]
+    [TestCase(new[] { "bench", "matrix", "--runs", "x" }, "--runs 'x'", "whole number from 1 to 100")]
+    [TestCase(new[] { "frobnicate" }, "unknown command 'frobnicate'", "matrix, merge, compare, repro, list")]
+    [TestCase(new string[0], "give a command", "matrix, merge, compare, repro, list")]
+    [TestCase(new[] { "matrix", "--profile", "mine=Target Session Attributes=standby" }, "profile 'mine'", "multiple hosts")]
+    [TestCase(new[] { "matrix", "--profile", "mine=Maximum Pool Size=2147483647" }, "Maximum Pool Size=2147483647", "at most 10000")]
+    [TestCase(new[] { "matrix", "--profiles", "retry,retry" }, "profile 'retry' is given twice", "give each once")]
+    [TestCase(new[] { "matrix", "--faults", "black-hole,black-hole" }, "fault 'black-hole' is given twice", "give each once")]
+    [TestCase(new[] { "matrix", "--profile", "mine=Keepalive=1", "--profile", "mine=Keepalive=2" }, "profile 'mine' is given twice", "give each once")]
+    [TestCase(new[] { "matrix", "--out", "" }, "--out ''", "give a folder")]
+    [TestCase(new[] { "matrix", "--out", "/proc/chaos-out" }, "--out '/proc/chaos-out' cannot be written", "cannot be written")]
+    [TestCase(new[] { "matrix", "--out", "/sys/chaos-out" }, "--out '/sys/chaos-out' cannot be written", "cannot be written")]
+    [TestCase(new[] { "matrix", "--baseline", "/dev/zero" }, "/dev/zero", "larger than 64 MB")]
+    [TestCase(new[] { "matrix", "--baseline", "" }, "no file given", "matrix.json")]
+    [TestCase(new[] { "matrix", "--shard", "0/3" }, "--shard '0/3'", "1 <= I <= N <= 256")]
+    [TestCase(new[] { "matrix", "--shard", "4/3" }, "--shard '4/3'", "1 <= I <= N <= 256")]
+    [TestCase(new[] { "matrix", "--shard", "a/b" }, "--shard 'a/b'", "e.g. --shard 2/3")]
+    [TestCase(new[] { "matrix", "--shard", "1/0" }, "--shard '1/0'", "1 <= I <= N <= 256")]
+    [TestCase(new[] { "matrix", "--shard", "1/257" }, "--shard '1/257'", "1 <= I <= N <= 256")]
+    [TestCase(new[] { "matrix", "--shard", "-1/3" }, "--shard '-1/3'", "1 <= I <= N <= 256")]
+    [TestCase(new[] { "matrix", "--shard", "2" }, "--shard '2'", "give I/N")]
+    [TestCase(new[] { "matrix", "--shard", "1/2/3" }, "--shard '1/2/3'", "give I/N")]
+    [TestCase(new[] { "merge" }, "merge", "matrix.json")]
+    [TestCase(new[] { "merge", "/nonexistent/shards" }, "'/nonexistent/shards' does not exist", "matrix.json files or folders")]
+    [TestCase(new[] { "merge", "/proc/self/fd" }, "/proc/self/fd", "holds no matrix.json")]
+    [TestCase(new[] { "merge", "--format", "pdf", "x" }, "'pdf'", "table, json, markdown, junit, html")]
+    [TestCase(new[] { "merge", "/dev/zero" }, "/dev/zero", "larger than 64 MB")]
+    [TestCase(new[] { "compare", "a.json" }, "compare", "A.json B.json")]
+    [TestCase(new[] { "compare", "/nonexistent/a.json", "/nonexistent/b.json" }, "/nonexistent/a.json", "does not exist")]
+    [TestCase(new[] { "compare", "/dev/null", "/dev/null" }, "/dev/null", "the file is empty")]
+    [TestCase(new[] { "compare", "x", "y", "--format", "html" }, "--format 'html'", "compare writes table, markdown")]
     public async Task Bad_input_is_one_line_naming_the_value_and_what_is_accepted_with_exit_code_2(string[] args, string names, string accepts)
     {
         var (code, output, error) = await RunAsync(args);
@@ -41,6 +72,19 @@ public class ChaosCliTests
         error.Should().Contain(names).And.Contain(accepts);
         error.Trim().Split('\n').Should().HaveCount(1, "one line, no stack trace");
         error.Should().NotContain("   at ");
+    }
+
+    [Test]
+    public async Task An_out_that_is_a_file_fails_before_any_cell_runs()
+    {
+        var file = Path.Combine(_dir, "a-file");
+        await File.WriteAllTextAsync(file, "not a folder");
+
+        var (code, output, error) = await RunAsync(["matrix", "--faults", "black-hole", "--out", file]);
+
+        code.Should().Be(ChaosCli.BadInput);
+        error.Should().Contain($"--out '{file}' is a file");
+        output.Should().NotContain("black-hole x", "no cell ran");
     }
 
     [Test]

@@ -1,5 +1,10 @@
 using System.Diagnostics;
 using Chaos.Harness.Checking;
+using Microsoft.EntityFrameworkCore;
+using Chaos.Harness.Expectations;
+using Chaos.Harness.History;
+using Chaos.Harness.Reports;
+using Chaos.Harness.Scenarios;
 using Chaos.Harness.Faults;
 using Chaos.Harness.Matrix;
 using Chaos.Harness.Profiles;
@@ -38,6 +43,7 @@ public class ClaimsTests : ServerTest
     public async Task Claim_2_validation_on_checkout_rescues_stale_connections_at_one_extra_round_trip_per_checkout()
     {
         (await MatrixCells.GetAsync("idle-backends-killed", "validate-on-checkout")).Verdict.Should().Be(Verdict.Survived);
+        RestartTimeout();
 
         var cluster = await StartClusterAsync();
         await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults); // warm-up: JIT and first connections, not measured
@@ -67,6 +73,7 @@ public class ClaimsTests : ServerTest
     {
         (await MatrixCells.GetAsync("max-connection-age", "recycle")).Verdict.Should().Be(Verdict.Survived);
         (await MatrixCells.GetAsync("max-connection-age", "npgsql-defaults")).Verdict.Should().Be(Verdict.Recovered);
+        RestartTimeout();
 
         var cluster = await StartClusterAsync();
         var plain = await MeasureAsync(cluster, ProfileCatalog.NpgsqlDefaults, pause: TimeSpan.FromMilliseconds(5));
@@ -94,8 +101,8 @@ public class ClaimsTests : ServerTest
     {
         // Minimum Pool Size does not open connections in Npgsql, so the pool is warmed for real by a burst.
         await using var proxy = await ProxyHost.StartAsync(Timeout);
-        var small = await MatrixRunner.RunCellAsync(new WarmThenKillIdle(5), ProfileCatalog.NpgsqlDefaults, proxy.Client, 1, Timeout);
-        var large = await MatrixRunner.RunCellAsync(new WarmThenKillIdle(20), ProfileCatalog.NpgsqlDefaults, proxy.Client, 2, Timeout);
+        var small = (await MatrixRunner.RunCellAsync(new WarmThenKillIdle(5), ProfileCatalog.NpgsqlDefaults, ServerBackend.FromEnvironment(), proxy.Client, Timeout)).ToRecord();
+        var large = (await MatrixRunner.RunCellAsync(new WarmThenKillIdle(20), ProfileCatalog.NpgsqlDefaults, ServerBackend.FromEnvironment(), proxy.Client, Timeout)).ToRecord();
         await Report($"errors after every idle backend was killed, 4 requests resuming: pool warmed to {small.PeakServerConnections} -> {small.Errors} error(s), warmed to {large.PeakServerConnections} -> {large.Errors} error(s)");
 
         large.PeakServerConnections.Should().BeGreaterThanOrEqualTo(20, "the pool really held 20 connections when they were killed");
@@ -109,13 +116,9 @@ public class ClaimsTests : ServerTest
         public string Name => $"idle-backends-killed-warm-{warm}";
         public string Description => $"warm the pool to {warm} connections, then kill every idle backend";
 
-        public async Task InjectAsync(FaultContext context, CancellationToken ct)
-        {
-            await context.Workload.BurstAsync(Chaos.Harness.Workload.OpKind.Hold, warm);
-            await new IdleBackendsKilled().InjectAsync(context, ct);
-        }
+        public Scenario Scenario { get; } = Scenario.Of([new Burst(OpKind.Hold, warm), .. new IdleBackendsKilled().Scenario.Steps]);
 
-        public Task HealAsync(FaultContext context, CancellationToken ct) => new IdleBackendsKilled().HealAsync(context, ct);
+        public ExpectationRules Expected { get; } = ExpectationRules.Otherwise(Verdict.Recovered, "as idle-backends-killed x npgsql-defaults");
     }
 
     [Test]
@@ -135,13 +138,16 @@ public class ClaimsTests : ServerTest
             "session state set in one transaction is gone or someone else's in the next");
     }
 
-    [Test]
-    public async Task Claim_8_a_background_health_check_does_help_npgsql_because_its_failure_clears_the_whole_pool()
+    [TestCase(HealthCheck.Loop)]
+    [TestCase(HealthCheck.AspNetCore)]
+    // object: HealthCheck is internal, and an NUnit test method must be public.
+    public async Task Claim_8_a_background_health_check_does_help_npgsql_because_its_failure_clears_the_whole_pool(object healthCheck)
     {
+        var kind = (HealthCheck)healthCheck;
         await using var proxy = await ProxyHost.StartAsync(Timeout);
-        var checkedProfile = ProfileCatalog.Custom("health-check", "Maximum Pool Size=100") with { BackgroundHealthCheck = true };
-        var cell = await MatrixRunner.RunCellAsync(FaultCatalog.Create("idle-backends-killed"), checkedProfile, proxy.Client, 3, Timeout);
-        await Report($"idle-backends-killed with a background health check: {cell.Verdict.ToWire()}, {cell.Errors} error(s); {cell.Reason}");
+        var checkedProfile = ProfileCatalog.Custom("health-check", "Maximum Pool Size=100") with { HealthCheck = kind };
+        var cell = (await MatrixRunner.RunCellAsync(FaultCatalog.Get("idle-backends-killed"), checkedProfile, ServerBackend.FromEnvironment(), proxy.Client, Timeout)).ToRecord();
+        await Report($"idle-backends-killed with the {kind} health check: {cell.Verdict.ToWire()}, {cell.Errors} error(s); {cell.Reason}");
 
         cell.Timeline.Should().Contain(e => e.Kind == "broken" && e.Detail.Contains("health check"), "the health check met a killed connection during the idle period");
         cell.Verdict.Should().Be(Verdict.Survived,
@@ -156,70 +162,65 @@ public class ClaimsTests : ServerTest
         cell.Timeline.Should().Contain(e => e.SqlState == "53300", "too_many_connections is what the application sees");
     }
 
+    [Test]
+    public async Task Claim_10_EnableRetryOnFailure_applies_a_write_twice_when_a_commit_answer_is_lost_and_a_verified_strategy_does_not()
+    {
+        var onFailure = await MatrixCells.GetAsync("commit-ack-lost", "efcore-retry-on-failure");
+        var verified = await MatrixCells.GetAsync("commit-ack-lost", "efcore-retry-verified");
+        await Report($"commit-ack-lost: EnableRetryOnFailure {onFailure.Verdict.ToWire()} ({onFailure.Duplicated} duplicated), ExecuteInTransactionAsync+verifySucceeded {verified.Verdict.ToWire()}");
+
+        onFailure.Verdict.Should().Be(Verdict.Corrupted);
+        onFailure.Duplicated.Should().Be(1, "the one COMMIT whose answer was lost ran again");
+        verified.Verdict.Should().Be(Verdict.Survived);
+        verified.Duplicated.Should().Be(0);
+    }
+
+    [Test]
+    public async Task Claim_10_EnableRetryOnFailure_refuses_a_transaction_the_application_begins_outside_the_strategy()
+    {
+        var cluster = await StartClusterAsync();
+        var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Harness.Drivers.EfCore.ChaosDbContext>()
+            .UseNpgsql(cluster.AppConnectionString, npgsql => npgsql.EnableRetryOnFailure())
+            .Options;
+        await using var context = new Harness.Drivers.EfCore.ChaosDbContext(options);
+
+        // Beginning is allowed; the strategy refuses at the first command it would have to retry inside that transaction.
+        await using var transaction = await context.Database.BeginTransactionAsync(Timeout);
+        context.Writes.Add(new Harness.Drivers.EfCore.WriteRow { WriteId = Guid.NewGuid() });
+        var save = () => context.SaveChangesAsync(Timeout);
+
+        (await save.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("does not support user-initiated transactions");
+    }
+
+    [Test]
+    public async Task Claim_11_a_multi_host_connection_string_rides_out_a_failover_only_when_it_rechecks_its_hosts()
+    {
+        var defaults = await MatrixCells.GetAsync("failover-sync", "multihost");
+        var recheck = await MatrixCells.GetAsync("failover-sync", "multihost-recheck");
+        await Report($"failover-sync: multihost {defaults.Verdict.ToWire()} ({defaults.Reason}); multihost-recheck {recheck.Verdict.ToWire()}, first write {recheck.FirstWriteMs} ms after the crash");
+
+        defaults.Verdict.Should().Be(Verdict.Failed);
+        defaults.Timeline.Should().Contain(e => e.Detail.Contains("No suitable host was found"), "Npgsql still takes the promoted server for a standby");
+        recheck.Verdict.Should().Be(Verdict.Recovered);
+        recheck.Lost.Should().Be(0, "synchronous replication loses nothing acknowledged");
+    }
+
+    [Test]
+    public async Task Asynchronous_failover_loses_acknowledged_writes_and_synchronous_failover_none()
+    {
+        var asynchronous = await MatrixCells.GetAsync("failover-async", "npgsql-defaults");
+        var synchronous = await MatrixCells.GetAsync("failover-sync", "npgsql-defaults");
+        await Report($"failover: async lost {asynchronous.Lost} acknowledged write(s); sync lost {synchronous.Lost}, {synchronous.Unknown} unknown outcome(s)");
+
+        asynchronous.Verdict.Should().Be(Verdict.Corrupted);
+        asynchronous.Lost.Should().BeGreaterThan(0);
+        synchronous.Lost.Should().Be(0);
+    }
+
     private const int WorkloadWorkers = 4;
 
-    private sealed record Measurement(long Statements, long Sessions, double MsPerRequest, TimeSpan Elapsed);
-
-    /// <summary>Runs <see cref="Requests"/> sequential SELECTs under a profile and counts, on the server, what they cost.</summary>
-    private async Task<Measurement> MeasureAsync(PostgresCluster cluster, Profile profile, TimeSpan? pause = null)
-    {
-        var app = $"claims-{profile.Name}-{Guid.NewGuid():N}"[..40];
-        var before = await CountersAsync(cluster);
-        var clock = Stopwatch.StartNew();
-        await using (var source = NpgsqlDataSource.Create(profile.ConnectionString(cluster.AppConnectionString, app)))
-        {
-            for (var i = 0; i < Requests; i++)
-            {
-                await using var connection = await source.OpenConnectionAsync(Timeout);
-                if (profile.ValidateOnCheckout)
-                {
-                    await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                    await ping.ExecuteScalarAsync(Timeout);
-                }
-                await using var cmd = new NpgsqlCommand("SELECT 1", connection);
-                await cmd.ExecuteScalarAsync(Timeout);
-                if (pause is { } p)
-                {
-                    await Task.Delay(p, Timeout);
-                }
-            }
-        }
-        var elapsed = clock.Elapsed;
-        var after = await CountersAsync(cluster);
-        var work = elapsed - (pause ?? TimeSpan.Zero) * Requests;
-        return new Measurement(after.Statements - before.Statements, after.Sessions - before.Sessions, work.TotalMilliseconds / Requests, elapsed);
-    }
-
-    /// <summary>Committed transactions (one per autocommit statement) and sessions opened, for the app database.</summary>
-    private async Task<(long Statements, long Sessions)> CountersAsync(PostgresCluster cluster)
-    {
-        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString) { Pooling = false }.ConnectionString);
-        await admin.OpenAsync(Timeout);
-        await using (var flush = new NpgsqlCommand("SELECT pg_stat_force_next_flush(); SELECT pg_stat_clear_snapshot()", admin))
-        {
-            await flush.ExecuteNonQueryAsync(Timeout);
-        }
-        // Statistics reach pg_stat_database when a session ends or flushes; poll briefly for them to settle.
-        (long, long) last = default;
-        for (var i = 0; i < 20; i++)
-        {
-            await using var cmd = new NpgsqlCommand("SELECT xact_commit, sessions FROM pg_stat_database WHERE datname = @db", admin);
-            cmd.Parameters.AddWithValue("db", cluster.Database);
-            await using var reader = await cmd.ExecuteReaderAsync(Timeout);
-            await reader.ReadAsync(Timeout);
-            var now = (reader.GetInt64(0), reader.GetInt64(1));
-            if (now == last)
-            {
-                return now;
-            }
-            last = now;
-            await reader.DisposeAsync();
-            await Task.Delay(TimeSpan.FromMilliseconds(600), Timeout);
-            await using var clear = new NpgsqlCommand("SELECT pg_stat_clear_snapshot()", admin);
-            await clear.ExecuteNonQueryAsync(Timeout);
-        }
-        return last;
-    }
+    private Task<Cost> MeasureAsync(IPostgresServer cluster, Profile profile, TimeSpan? pause = null) =>
+        CostMeasurement.MeasureAsync(cluster, profile, Requests, pause, Timeout);
 
     private static Task Report(string line) => TestContext.Out.WriteLineAsync(line);
 }

@@ -1,4 +1,9 @@
+using Chaos.Harness.Reports;
+using Chaos.Harness;
 using Chaos.Harness.Checking;
+using Chaos.Harness.Expectations;
+using Chaos.Harness.Network;
+using Chaos.Harness.Servers;
 using Chaos.Harness.Faults;
 using Chaos.Harness.Matrix;
 using Chaos.Harness.Profiles;
@@ -26,14 +31,17 @@ public class SurvivalMatrixTests
     [TestCaseSource(nameof(Cells))]
     public async Task Cell(string fault, string profile)
     {
-        var expected = Expectations.For(fault, profile);
-        expected.Should().NotBeNull($"every cell needs an expectation with a reason; add {fault} x {profile} to Expectations");
+        var expected = ExpectedMatrix.For(fault, profile);
+        expected.Should().NotBeNull($"every built-in cell has an expectation from {fault}'s rules");
 
-        if (FaultCatalog.Create(fault).NeedsManagedServer && Harness.Servers.PostgresCluster.IsAttachConfigured)
+        var servers = ServerBackend.FromEnvironment();
+        if (Capabilities.Missing(FaultCatalog.Get(fault).Needs, servers.Capabilities | ProxyPath.Capabilities | Capability.TransactionPooler) is { } missing)
         {
-            Assert.Ignore($"{fault} needs a managed server; CHAOS_PG_ADMIN attaches the harness to an existing one");
+            Assert.Ignore($"{fault}: {missing}");
         }
-        var cell = await MatrixCells.GetAsync(fault, profile);
+        // The next row of the catalog starts behind this one, in the slots its last cells leave free.
+        var next = FaultCatalog.Names.SkipWhile(f => f != fault).Skip(1).FirstOrDefault();
+        var cell = await MatrixCells.GetAsync(fault, profile, thenFault: next);
         await TestContext.Out.WriteLineAsync($"{cell.Verdict.ToWire()}: {cell.Reason}");
         await TestContext.Out.WriteLineAsync($"errors {cell.Errors}, unknown {cell.Unknown}, lost {cell.Lost}, duplicated {cell.Duplicated}, recovery {cell.RecoveryMs} ms, p50 {cell.P50Ms} ms, p99 {cell.P99Ms} ms, peak {cell.PeakServerConnections}");
         foreach (var e in cell.Timeline.Where(e => e.Kind != "retry"))
@@ -41,20 +49,13 @@ public class SurvivalMatrixTests
             await TestContext.Out.WriteLineAsync($"  {e.AtMs,8:0} {e.Kind,-10} {e.Detail} {e.SqlState}");
         }
 
-        cell.Verdict.Should().Be(expected!.Verdict,
-            $"{fault} x {profile} is expected {expected.Verdict.ToWire()} because {expected.Reason}; the run said {cell.Verdict.ToWire()}: {cell.Reason}");
+        expected!.Accepts(cell.Verdict).Should().BeTrue(
+            $"{fault} x {profile} is expected {Figures.Expected(cell)} because {expected.Reason}; the run said {cell.Verdict.ToWire()}: {cell.Reason}");
         AssertFiguresFit(cell);
     }
 
-    [Test]
-    public void Every_expectation_names_a_known_fault_and_profile()
-    {
-        Expectations.All.Should().OnlyContain(e => FaultCatalog.Names.Contains(e.Fault) && ProfileCatalog.All.Any(p => p.Name == e.Profile));
-        Expectations.All.Should().OnlyContain(e => e.Reason.Length > 20, "each expectation says why in a sentence");
-    }
-
     /// <summary>The figures behind a verdict must tell the same story as the verdict.</summary>
-    private static void AssertFiguresFit(CellResult cell)
+    private static void AssertFiguresFit(CellRecord cell)
     {
         switch (cell.Verdict)
         {
@@ -69,7 +70,7 @@ public class SurvivalMatrixTests
                 cell.Duplicated.Should().Be(0);
                 break;
             case Verdict.Corrupted:
-                (cell.Lost + cell.Duplicated > 0 || cell.Reason.Contains("not theirs") || cell.Reason.Contains("half") || cell.Reason.Contains("told they failed"))
+                (cell.Lost + cell.Duplicated + cell.StaleReads > 0 || cell.Reason.Contains("not theirs") || cell.Reason.Contains("half") || cell.Reason.Contains("told they failed"))
                     .Should().BeTrue($"a corrupted verdict names its evidence: {cell.Reason}");
                 break;
             case Verdict.Hung:

@@ -39,7 +39,7 @@ public class ProxyHostTests
     public async Task With_TOXIPROXY_URL_the_host_attaches_to_that_server()
     {
         await using var env = await ProxyEnvironment.StartAsync();
-        Environment.SetEnvironmentVariable(ProxyHost.UrlVariable, env.Server.ApiAddress.ToString());
+        Environment.SetEnvironmentVariable(ProxyHost.UrlVariable, env.ApiAddress.ToString());
         await env.CreateProxyAsync("seen");
 
         await using var host = await ProxyHost.StartAsync(env.Token);
@@ -59,6 +59,6 @@ public class ProxyHostTests
 
         var act = () => ProxyHost.StartAsync(deadline.Token);
 
-        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain(url);
+        (await act.Should().ThrowAsync<Harness.Servers.ServerSetupException>()).Which.Message.Should().Contain(url);
     }
 }

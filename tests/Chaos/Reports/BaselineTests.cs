@@ -18,6 +18,23 @@ public class BaselineTests
     }
 
     [Test]
+    public void A_cell_that_expects_either_of_two_verdicts_may_go_from_one_to_the_other_without_a_change()
+    {
+        var before = SampleMatrix.Create();
+        var either = before with
+        {
+            Cells = [.. before.Cells.Select(c => c.Fault == "idle-kill" && c.Profile == "default" ? c with { ExpectedOr = Verdict.Survived } : c)],
+        };
+        var now = either.WithVerdict("idle-kill", "default", Verdict.Survived);
+
+        var diff = Baseline.Compare(either, now);
+
+        diff.HasChanges.Should().BeFalse("recovered and survived are both expected for that cell");
+        now.Cells.Single(c => c.Fault == "idle-kill" && c.Profile == "default").IsRegression.Should().BeFalse();
+        Baseline.Compare(either, now.WithVerdict("idle-kill", "default", Verdict.Failed)).HasChanges.Should().BeTrue("failed is neither");
+    }
+
+    [Test]
     public void A_changed_verdict_is_listed_with_old_and_new()
     {
         var before = SampleMatrix.Create();

@@ -16,8 +16,8 @@ public sealed class HeadlessChromium
     private static IPlaywright? s_playwright;
     private static IBrowser? s_browser;
 
-    public static Task<IBrowserContext> NewContextAsync() =>
-        (s_browser ?? throw new InvalidOperationException("The browser fixture did not start.")).NewContextAsync();
+    public static Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions? options = null) =>
+        (s_browser ?? throw new InvalidOperationException("The browser fixture did not start.")).NewContextAsync(options);
 
     [OneTimeSetUp]
     public async Task StartAsync()

@@ -47,7 +47,7 @@ public class HtmlReportTests
         var cells = _page.Locator("a.cell[data-verdict]");
         (await cells.CountAsync()).Should().Be(SampleMatrix.CellCount);
         var verdicts = await cells.EvaluateAllAsync<string[]>("cs => cs.map(c => c.dataset.verdict)");
-        verdicts.Should().Equal("recovered", "survived", "failed", "hung", "corrupted", "recovered", "not-applicable", "not-applicable", "survived");
+        verdicts.Should().Equal("recovered", "survived", "failed", "hung", "corrupted", "recovered", "not-applicable", "error", "survived");
         (await _page.Locator("table.matrix thead th").AllInnerTextsAsync()).Skip(1).Should().Equal(SampleMatrix.Profiles);
         (await _page.Locator("table.matrix tbody th").AllInnerTextsAsync()).Should().Equal(SampleMatrix.Faults);
         (await _page.Locator("#summary").InnerTextAsync()).Should().StartWith("9 cells: 2 survived, 2 recovered, 1 failed");
@@ -156,14 +156,14 @@ public class HtmlReportTests
     private static Task<string> BackgroundOf(ILocator locator) =>
         locator.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor");
 
-    private async Task<string> WriteAsync(MatrixResult result, BaselineDiff? baseline = null)
+    private async Task<string> WriteAsync(MatrixRecord result, BaselineDiff? baseline = null)
     {
         var path = _dir.File(HtmlReport.FileName);
         await HtmlReport.WriteAsync(result, path, baseline, CancellationToken.None);
         return path;
     }
 
-    private async Task<string> OpenAsync(MatrixResult result, BaselineDiff? baseline = null)
+    private async Task<string> OpenAsync(MatrixRecord result, BaselineDiff? baseline = null)
     {
         var path = await WriteAsync(result, baseline);
         var response = await _page.GotoAsync(new Uri(path).AbsoluteUri);

@@ -31,8 +31,18 @@ public class JUnitReportTests
     {
         var suites = Parse(JUnitReport.Render(SampleMatrix.Create())).Root!.Elements("testsuite").ToList();
 
-        suites.Select(s => ((int)s.Attribute("tests")!, (int)s.Attribute("failures")!, (int)s.Attribute("skipped")!))
-            .Should().Equal((3, 1, 0), (3, 1, 0), (3, 0, 2));
+        suites.Select(s => ((int)s.Attribute("tests")!, (int)s.Attribute("failures")!, (int)s.Attribute("skipped")!, (int)s.Attribute("errors")!))
+            .Should().Equal((3, 1, 0, 0), (3, 1, 0, 0), (3, 0, 1, 1));
+    }
+
+    [Test]
+    public void A_cell_the_harness_could_not_judge_is_a_junit_error_not_a_failure()
+    {
+        var error = Parse(JUnitReport.Render(SampleMatrix.Create())).Descendants("testcase")
+            .Single(c => c.Attribute("name")!.Value == "pgbouncer-restart__validate-on-checkout");
+
+        error.Element("error")!.Attribute("message")!.Value.Should().Contain("fault struck nothing");
+        error.Element("failure").Should().BeNull();
     }
 
     [Test]

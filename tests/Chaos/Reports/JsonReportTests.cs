@@ -31,6 +31,50 @@ public class JsonReportTests
     }
 
     [Test]
+    public void A_shard_records_its_selection_and_reads_back()
+    {
+        var shard = SampleMatrix.Create() with
+        {
+            Selection = new MatrixSelection
+            {
+                Faults = ["idle-kill", "tcp-reset"],
+                Profiles = ["default", "mine"],
+                CustomProfiles = new Dictionary<string, string> { ["mine"] = "Keepalive=10" },
+                Shard = new Shard(2, 3),
+            },
+        };
+
+        var json = JsonReport.Serialize(shard);
+        var read = JsonReport.Deserialize(json, "matrix.json");
+
+        using var doc = JsonDocument.Parse(json);
+        var selection = doc.RootElement.GetProperty("selection");
+        Names(selection).Should().Equal("faults", "profiles", "customProfiles", "shard", "mergedShards");
+        Names(selection.GetProperty("shard")).Should().Equal("index", "count");
+        read.Selection.Should().BeEquivalentTo(shard.Selection);
+        read.Selection!.SameCellsAs(shard.Selection! with { Faults = ["tcp-reset", "idle-kill"] }).Should().BeTrue("the order names were typed in does not matter");
+    }
+
+    [Test]
+    public async Task A_matrix_written_before_windows_and_series_were_kept_reads_renders_and_writes_again()
+    {
+        // Six cells of the baseline committed on 2026-11-22, as that build wrote them.
+        var baseline = await JsonReport.ReadAsync(Chaos.Tests.Support.Repo.File("tests/Chaos/Reports/matrix-written-2026-11-22.json"), CancellationToken.None);
+
+        baseline.Cells.Should().OnlyContain(c => c.Windows != null && c.Windows.Count == 0 && c.Series != null && c.Series.Buckets.Count == 0);
+        HtmlReport.Render(baseline).Should().Contain("No series recorded for a chart");
+        JsonReport.Deserialize(JsonReport.Serialize(baseline), "again.json").Cells.Should().HaveCount(baseline.Cells.Count);
+    }
+
+    [Test]
+    public void A_matrix_written_before_selections_were_kept_reads_with_none()
+    {
+        var json = JsonReport.Serialize(SampleMatrix.Create()).Replace("\"selection\": null,", "", StringComparison.Ordinal);
+
+        JsonReport.Deserialize(json, "old.json").Selection.Should().BeNull();
+    }
+
+    [Test]
     public void A_figure_that_could_not_be_computed_does_not_lose_the_report()
     {
         var result = SampleMatrix.Create();
@@ -49,7 +93,7 @@ public class JsonReportTests
     {
         using var doc = JsonDocument.Parse(JsonReport.Serialize(SampleMatrix.Create()));
 
-        Names(doc.RootElement).Should().Equal("startedAt", "durationMs", "environment", "cells");
+        Names(doc.RootElement).Should().Equal("startedAt", "durationMs", "partial", "environment", "selection", "cells");
         doc.RootElement.GetProperty("startedAt").GetString().Should().Be("2026-11-22T01:30:00.125+00:00");
         doc.RootElement.GetProperty("durationMs").GetDouble().Should().Be(184_250.5);
         doc.RootElement.GetProperty("environment").GetProperty("postgres").GetString().Should().Be("15.18");
@@ -64,8 +108,8 @@ public class JsonReportTests
 
         Names(cell).Should().Equal(
             "fault", "profile", "verdict", "errors", "unknown", "recoveryMs", "p50Ms", "p99Ms",
-            "peakServerConnections", "reason", "requests", "lost", "duplicated", "expected",
-            "expectedReason", "durationMs", "seed", "timeline");
+            "peakServerConnections", "reason", "requests", "lost", "duplicated", "staleReads", "errorsByCause", "firstWriteMs", "expected", "expectedOr",
+            "expectedReason", "durationMs", "timeline", "phases", "windows", "series");
         cell.GetProperty("fault").GetString().Should().Be("idle-kill");
         cell.GetProperty("verdict").GetString().Should().Be("recovered");
         cell.GetProperty("errors").ValueKind.Should().Be(JsonValueKind.Number);
@@ -82,12 +126,12 @@ public class JsonReportTests
         var notApplicable = cells.EnumerateArray().Single(c =>
             c.GetProperty("fault").GetString() == "pgbouncer-restart" && c.GetProperty("profile").GetString() == "validate-on-checkout");
 
-        notApplicable.GetProperty("verdict").GetString().Should().Be("not-applicable");
+        notApplicable.GetProperty("verdict").GetString().Should().Be("error");
         notApplicable.GetProperty("recoveryMs").ValueKind.Should().Be(JsonValueKind.Null);
         notApplicable.GetProperty("expected").ValueKind.Should().Be(JsonValueKind.Null);
         notApplicable.GetProperty("expectedReason").ValueKind.Should().Be(JsonValueKind.Null);
         cells.EnumerateArray().Select(c => c.GetProperty("verdict").GetString()).Distinct()
-            .Should().BeEquivalentTo("survived", "recovered", "failed", "hung", "corrupted", "not-applicable");
+            .Should().BeEquivalentTo("survived", "recovered", "failed", "hung", "corrupted", "not-applicable", "error");
     }
 
     [Test]

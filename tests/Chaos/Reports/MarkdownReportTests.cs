@@ -17,7 +17,7 @@ public class MarkdownReportTests
         lines[header + 1].Should().Be("|---|---|---|---|");
         lines[header + 2].Should().Be("| idle-kill | ↻ recovered | ✓ survived | **✗ failed** (expected recovered) |");
         lines[header + 3].Should().Be("| tcp-reset | **∞ hung** (expected recovered) | ‼ corrupted | ↻ recovered |");
-        lines[header + 4].Should().Be("| pgbouncer-restart | – not-applicable | – not-applicable | ✓ survived |");
+        lines[header + 4].Should().Be("| pgbouncer-restart | – not-applicable | ? error | ✓ survived |");
     }
 
     [Test]
@@ -26,7 +26,7 @@ public class MarkdownReportTests
         var md = MarkdownReport.Render(SampleMatrix.Create());
 
         md.Should().Contain("- **idle-kill / default**: ↻ recovered — recovered as measured\n"
-                            + "  - requests 400, errors 3, unknown 0, lost 0, duplicated 0, recovery 120.5 ms, p50 1.5 ms, p99 48.25 ms, peak server connections 10, duration 20.0 s, seed 42\n"
+                            + "  - requests 400, errors 3, unknown 0, lost 0, duplicated 0, stale reads 0, first write —, recovery 120.5 ms, p50 1.5 ms, p99 48.25 ms, peak server connections 10, duration 20.0 s\n"
                             + "  - expected recovered: claim 1: idle-kill with default\n");
         md.Should().Contain("- **tcp-reset / validate-on-checkout**: ‼ corrupted — 1 acknowledged write missing\n");
     }
@@ -70,6 +70,7 @@ public class MarkdownReportTests
         Verdict.Failed => "✗",
         Verdict.Hung => "∞",
         Verdict.Corrupted => "‼",
+        Verdict.Error => "?",
         _ => "–",
     };
 }

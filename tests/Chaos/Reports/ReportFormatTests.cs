@@ -9,8 +9,10 @@ public class ReportFormatTests
     [Test]
     public void A_comma_separated_list_parses_whatever_the_case_and_spacing()
     {
-        ReportFormats.Parse("table, Markdown,JSON ,junit,html,json")
-            .Should().BeEquivalentTo([ReportFormat.Table, ReportFormat.Markdown, ReportFormat.Json, ReportFormat.JUnit, ReportFormat.Html]);
+        var chosen = ReportFormats.Parse("table, Markdown,JSON ,junit,html,json");
+
+        chosen.Table.Should().BeTrue();
+        chosen.Files.Select(f => f.Name).Should().Equal("json", "markdown", "junit", "html");
     }
 
     [Test]
@@ -18,7 +20,7 @@ public class ReportFormatTests
     {
         ReportFormats.TryParse("table,xml", out _, out var error).Should().BeFalse();
 
-        error.Should().Be("Unknown report format 'xml'. Accepted: table, markdown, json, junit, html.");
+        error.Should().Be("Unknown report format 'xml'. Accepted: table, json, markdown, junit, html.");
     }
 
     [Test]
@@ -26,7 +28,7 @@ public class ReportFormatTests
     {
         var act = () => ReportFormats.Parse("pdf,json,csv");
 
-        act.Should().Throw<FormatException>().WithMessage("Unknown report formats 'pdf', 'csv'. Accepted: table, markdown, json, junit, html.");
+        act.Should().Throw<FormatException>().WithMessage("Unknown report formats 'pdf', 'csv'. Accepted: table, json, markdown, junit, html.");
     }
 
     [TestCase("")]
@@ -36,12 +38,22 @@ public class ReportFormatTests
     {
         ReportFormats.TryParse(text, out _, out var error).Should().BeFalse();
 
-        error.Should().Be("No report format given. Use a comma-separated list of: table, markdown, json, junit, html.");
+        error.Should().Be("No report format given. Use a comma-separated list of: table, json, markdown, junit, html.");
     }
 
     [Test]
-    public void Every_format_has_its_command_line_name()
+    public void Every_file_format_has_its_own_command_line_name_and_file()
     {
-        Enum.GetValues<ReportFormat>().Select(f => f.Name()).Should().Equal(ReportFormats.Names);
+        ReportFormats.Names.Should().OnlyHaveUniqueItems().And.StartWith(ReportFormats.Table);
+        ReportFormats.Files.Select(f => f.FileName).Should().OnlyHaveUniqueItems().And.StartWith("matrix.json");
+    }
+
+    [Test]
+    public void The_table_alone_selects_no_file()
+    {
+        var chosen = ReportFormats.Parse("table");
+
+        chosen.Table.Should().BeTrue();
+        chosen.Files.Should().BeEmpty();
     }
 }

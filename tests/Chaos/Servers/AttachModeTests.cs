@@ -14,8 +14,8 @@ public class AttachModeTests : ServerTest
 
         var attached = await AttachAsync(server);
 
-        attached.IsManaged.Should().BeFalse();
-        attached.LogPath.Should().BeNull();
+        attached.Capabilities.Should().Be(Harness.Capability.None);
+        (await attached.ReadLogAsync(Timeout)).Should().Contain("not available");
         attached.Port.Should().Be(server.Port);
         attached.Database.Should().NotBe(server.Database);
         await using (var conn = await attached.OpenAppAsync("attached", Timeout))
@@ -32,22 +32,12 @@ public class AttachModeTests : ServerTest
     }
 
     [Test]
-    public async Task Process_control_on_an_attached_server_needs_a_managed_server()
+    public async Task An_attached_server_offers_no_process_control_and_faults_that_need_it_are_not_applicable()
     {
         var attached = await AttachAsync(await StartManagedClusterAsync());
 
-        Func<Task>[] control =
-        [
-            () => attached.StopAsync(StopMode.Fast, Timeout),
-            () => attached.StopAsync(StopMode.Immediate, Timeout),
-            () => attached.StartAsync(Timeout),
-            () => attached.RestartAsync(ct: Timeout),
-            () => attached.FreezeAsync(Timeout),
-            () => attached.ThawAsync(Timeout),
-        ];
-
-        foreach (var action in control)
-            await action.Should().ThrowAsync<NeedsManagedServerException>().WithMessage("needs a managed server: *");
+        attached.Should().NotBeAssignableTo<IProcessControl>().And.NotBeAssignableTo<IFreezable>().And.NotBeAssignableTo<IBackendFreezable>();
+        Harness.Capabilities.Missing(Harness.Capability.ProcessControl, attached.Capabilities).Should().StartWith("needs a managed server");
     }
 
     [Test]
@@ -63,6 +53,6 @@ public class AttachModeTests : ServerTest
         (await conn.ScalarAsync<string>("SHOW idle_session_timeout", Timeout)).Should().Be("30s");
     }
 
-    private async Task<PostgresCluster> AttachAsync(PostgresCluster server, PostgresOptions? options = null) =>
-        Track(await PostgresCluster.CreateAsync(options, TestServers.Environment(("CHAOS_PG_ADMIN", server.AdminConnectionString)), null, Timeout));
+    private async Task<AttachedServer> AttachAsync(IPostgresServer server, PostgresOptions? options = null) =>
+        Track(await AttachedServer.AttachAsync(server.AdminConnectionString, options, Timeout));
 }

@@ -41,8 +41,8 @@ public class BinaryDiscoveryTests
     [Test]
     public async Task Creating_a_cluster_without_binaries_fails_with_the_setup_message()
     {
-        var create = () => PostgresCluster.CreateAsync(
-            null, TestServers.Environment(("CHAOS_PG_BIN", "/nonexistent/pg/bin"), ("CHAOS_PG_ADMIN", null)), null, CancellationToken.None);
+        var create = () => ManagedServer.StartAsync(
+            null, TestServers.Environment(("CHAOS_PG_BIN", "/nonexistent/pg/bin")), null, CancellationToken.None);
 
         (await create.Should().ThrowAsync<ServerSetupException>()).Which.Message.Should().Contain("CHAOS_PG_BIN");
     }

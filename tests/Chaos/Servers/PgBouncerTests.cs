@@ -1,3 +1,4 @@
+using Chaos.Harness.Poolers;
 using Chaos.Harness.Servers;
 using Chaos.Harness.Servers.Internal;
 using Chaos.Tests.Support;

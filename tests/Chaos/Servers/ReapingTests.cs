@@ -1,3 +1,4 @@
+using Chaos.Cli;
 using System.Diagnostics;
 using Chaos.Harness.Servers.Internal;
 using Chaos.Tests.Support;

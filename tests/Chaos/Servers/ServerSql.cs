@@ -20,7 +20,7 @@ internal static class ServerSql
         return conn;
     }
 
-    public static Task<NpgsqlConnection> OpenAppAsync(this PostgresCluster cluster, string applicationName, CancellationToken ct) =>
+    public static Task<NpgsqlConnection> OpenAppAsync(this IPostgresServer cluster, string applicationName, CancellationToken ct) =>
         OpenAsync(App(cluster.AppConnectionString, applicationName), ct);
 
     public static async Task<T> ScalarAsync<T>(this NpgsqlConnection conn, string sql, CancellationToken ct)
@@ -35,7 +35,7 @@ internal static class ServerSql
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task<T> AdminScalarAsync<T>(this PostgresCluster cluster, string sql, CancellationToken ct)
+    public static async Task<T> AdminScalarAsync<T>(this IPostgresServer cluster, string sql, CancellationToken ct)
     {
         await using var conn = await OpenAsync(cluster.AdminConnectionString, ct);
         return await conn.ScalarAsync<T>(sql, ct);

@@ -1,3 +1,4 @@
+using Chaos.Harness.Poolers;
 using Chaos.Harness.Servers;
 using NUnit.Framework;
 using NUnit.Framework.Interfaces;
@@ -11,29 +12,37 @@ namespace Chaos.Tests.Support;
 /// </summary>
 public abstract class ServerTest
 {
-    private readonly List<PostgresCluster> _clusters = [];
+    private readonly List<IPostgresServer> _clusters = [];
     private readonly List<PgBouncer> _bouncers = [];
+    // Every budget of the test, disposed at its end: a server started under an earlier one may still hold its token.
+    private readonly List<CancellationTokenSource> _timeouts = [];
 
     /// <summary>Bounds every test's server work; a hung server fails the test instead of the run.</summary>
     protected CancellationToken Timeout { get; private set; }
-    private CancellationTokenSource? _timeout;
 
     [SetUp]
     public void StartTimeout()
     {
-        _timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        Timeout = _timeout.Token;
+        var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        _timeouts.Add(timeout);
+        Timeout = timeout.Token;
     }
 
-    /// <summary>A cluster as the environment asks: managed, or attached when CHAOS_PG_ADMIN is set.</summary>
-    protected async Task<PostgresCluster> StartClusterAsync(PostgresOptions? options = null) =>
+    /// <summary>
+    /// A fresh 60 s for the test's own server work, after it waited for something it does not bound itself
+    /// (a matrix row, which has its own bound and can take minutes on a loaded machine).
+    /// </summary>
+    protected void RestartTimeout() => StartTimeout();
+
+    /// <summary>A server as the environment asks: managed, or attached when CHAOS_PG_ADMIN is set.</summary>
+    private protected async Task<IPostgresServer> StartClusterAsync(PostgresOptions? options = null) =>
         Track(await TestServers.StartClusterAsync(options, Timeout));
 
-    /// <summary>A managed cluster even when CHAOS_PG_ADMIN is set: for tests of process control.</summary>
-    protected async Task<PostgresCluster> StartManagedClusterAsync(PostgresOptions? options = null) =>
+    /// <summary>A managed server even when CHAOS_PG_ADMIN is set: for tests of process control.</summary>
+    private protected async Task<ManagedServer> StartManagedClusterAsync(PostgresOptions? options = null) =>
         Track(await TestServers.StartManagedClusterAsync(options, Timeout));
 
-    protected async Task<PgBouncer> StartPgBouncerAsync(PostgresCluster cluster, PgBouncerOptions? options = null)
+    private protected async Task<PgBouncer> StartPgBouncerAsync(IPostgresServer cluster, PgBouncerOptions? options = null)
     {
         try
         {
@@ -49,7 +58,7 @@ public abstract class ServerTest
     }
 
     /// <summary>Takes over the cleanup (and log attachment) of a cluster the test created itself.</summary>
-    protected PostgresCluster Track(PostgresCluster cluster)
+    private protected T Track<T>(T cluster) where T : IPostgresServer
     {
         lock (_clusters) _clusters.Add(cluster); // tests may start several clusters concurrently
         return cluster;
@@ -66,7 +75,8 @@ public abstract class ServerTest
         foreach (var cluster in Enumerable.Reverse(_clusters)) await cluster.DisposeAsync();
         _bouncers.Clear();
         _clusters.Clear();
-        _timeout?.Dispose();
+        foreach (var timeout in _timeouts) timeout.Dispose();
+        _timeouts.Clear();
     }
 }
 
@@ -74,11 +84,11 @@ public abstract class ServerTest
 public static class TestServers
 {
     /// <summary>Starts a cluster; a setup problem fails the test with its message.</summary>
-    public static async Task<PostgresCluster> StartClusterAsync(PostgresOptions? options = null, CancellationToken ct = default)
+    internal static async Task<IPostgresServer> StartClusterAsync(PostgresOptions? options = null, CancellationToken ct = default)
     {
         try
         {
-            return await PostgresCluster.CreateAsync(options, ct);
+            return await ServerBackend.FromEnvironment().StartAsync(options ?? new PostgresOptions(), ct);
         }
         catch (ServerSetupException e)
         {
@@ -88,11 +98,11 @@ public static class TestServers
     }
 
     /// <summary>Starts a managed cluster, ignoring CHAOS_PG_ADMIN; a setup problem fails the test with its message.</summary>
-    public static async Task<PostgresCluster> StartManagedClusterAsync(PostgresOptions? options = null, CancellationToken ct = default)
+    internal static async Task<ManagedServer> StartManagedClusterAsync(PostgresOptions? options = null, CancellationToken ct = default)
     {
         try
         {
-            return await PostgresCluster.CreateAsync(options, Environment(("CHAOS_PG_ADMIN", null)), templateRoot: null, ct);
+            return await ManagedServer.StartAsync(options, ct);
         }
         catch (ServerSetupException e)
         {
@@ -102,9 +112,9 @@ public static class TestServers
     }
 
     /// <summary>Writes the server log to the test output; call it from a TearDown when the test failed.</summary>
-    public static async Task WriteLogAsync(PostgresCluster cluster, TextWriter output)
+    internal static async Task WriteLogAsync(IPostgresServer cluster, TextWriter output)
     {
-        await output.WriteLineAsync($"----- server log {cluster.LogPath ?? $"{cluster.Host}:{cluster.Port}"} -----");
+        await output.WriteLineAsync($"----- server log {cluster.Host}:{cluster.Port} -----");
         await output.WriteLineAsync(await cluster.ReadLogAsync());
     }
 

@@ -7,22 +7,33 @@ namespace Chaos.Tests.Proxy.Support;
 /// <summary>
 /// One test's world: its own embedded proxy server, a client for it, an upstream server, and a
 /// deadline every wait in the test is bound by. Disposing stops all of it.
+/// With <see cref="ExternalVariable"/> set to a Toxiproxy API address (a real Toxiproxy 2.12, by
+/// hand), the tests run against that server instead, to check that a test describes the real
+/// behaviour: its proxies are deleted when the test ends.
 /// </summary>
 public sealed class ProxyEnvironment : IAsyncDisposable
 {
     private readonly CancellationTokenSource _deadline;
     private readonly List<Socket> _sockets = [];
 
-    private ProxyEnvironment(ToxiproxyServer server, TestServer upstream, CancellationTokenSource deadline)
+    public const string ExternalVariable = "CHAOS_PROXY_TESTS_AGAINST";
+
+    private readonly ToxiproxyServer? _server;
+
+    private ProxyEnvironment(ToxiproxyServer? server, Uri apiAddress, TestServer upstream, CancellationTokenSource deadline)
     {
-        Server = server;
+        _server = server;
+        ApiAddress = apiAddress;
         Upstream = upstream;
         _deadline = deadline;
-        Client = new ToxiproxyClient(server.ApiAddress);
-        Http = new HttpClient { BaseAddress = server.ApiAddress, Timeout = TimeSpan.FromSeconds(20) };
+        Client = new ToxiproxyClient(apiAddress);
+        Http = new HttpClient { BaseAddress = apiAddress, Timeout = TimeSpan.FromSeconds(20) };
     }
 
-    public ToxiproxyServer Server { get; }
+    public Uri ApiAddress { get; }
+
+    /// <summary>True when the tests run against a real Toxiproxy (see <see cref="ExternalVariable"/>).</summary>
+    public bool External => _server is null;
 
     public TestServer Upstream { get; }
 
@@ -36,8 +47,13 @@ public sealed class ProxyEnvironment : IAsyncDisposable
     public static async Task<ProxyEnvironment> StartAsync(TestServer? upstream = null, TimeSpan? deadline = null)
     {
         var cts = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(30));
+        if (Environment.GetEnvironmentVariable(ExternalVariable) is { Length: > 0 } external)
+        {
+            return new ProxyEnvironment(null, new Uri(external), upstream ?? TestServer.Echo(), cts);
+        }
+
         var server = await ToxiproxyServer.StartAsync(new ToxiproxyServerOptions { Port = 0 }, cts.Token);
-        return new ProxyEnvironment(server, upstream ?? TestServer.Echo(), cts);
+        return new ProxyEnvironment(server, server.ApiAddress, upstream ?? TestServer.Echo(), cts);
     }
 
     /// <summary>A proxy named after the calling test, to the upstream server, on a free port.</summary>
@@ -85,9 +101,22 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             }
         }
 
+        if (_server is null)
+        {
+            using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            foreach (var name in (await Client.GetProxiesAsync(cleanup.Token)).Keys)
+            {
+                await Client.DeleteProxyAsync(name, cleanup.Token);
+            }
+        }
+
         Client.Dispose();
         Http.Dispose();
-        await Server.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
         await Upstream.DisposeAsync();
         _deadline.Dispose();
     }

@@ -74,6 +74,14 @@ public sealed class TestServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Resets the connection (TCP RST) as soon as a byte arrives: a server that crashes under a request.</summary>
+    public static TestServer ResetOnFirstData() => new(async (socket, ct) =>
+    {
+        await socket.ReceiveAsync(new byte[1], SocketFlags.None, ct);
+        socket.LingerState = new LingerOption(true, 0);
+        socket.Close();
+    });
+
     /// <summary>Sends nothing; keeps the connection until the client leaves.</summary>
     public static TestServer Silent() => new(async (socket, ct) =>
     {

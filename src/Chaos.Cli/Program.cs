@@ -1,0 +1,3 @@
+using Chaos.Cli;
+
+return await ChaosCli.RunAsync(args);

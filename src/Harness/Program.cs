@@ -1,3 +1,0 @@
-using Chaos.Harness.Cli;
-
-return await ChaosCli.RunAsync(args);

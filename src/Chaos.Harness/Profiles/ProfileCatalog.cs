@@ -14,7 +14,7 @@ internal static class ProfileCatalog
 
     public static readonly Profile ValidateOnCheckout = new(
         "validate-on-checkout", "pool_pre_ping=True",
-        "Runs SELECT 1 on every rent; on failure clears the pool and rents once more, a fresh connection.",
+        "Runs SELECT 1 on every rent; on failure clears the pool and rents again until a ping answers.",
         Settings()) { Checkout = CheckoutPolicies.Validate };
 
     public static readonly Profile Keepalive = new(

@@ -21,7 +21,7 @@ internal static class CheckoutPolicies
     /// <summary>Npgsql's own: the pool hands out whatever it holds, unchecked.</summary>
     public static ICheckoutPolicy Plain { get; } = new PlainCheckout();
 
-    /// <summary>SQLAlchemy's pool_pre_ping: SELECT 1 on every rent, and one more rent if it fails.</summary>
+    /// <summary>SQLAlchemy's pool_pre_ping: SELECT 1 on every rent; a failed ping clears the pool and rents again.</summary>
     public static ICheckoutPolicy Validate { get; } = new ValidateOnCheckout();
 }
 

@@ -62,7 +62,9 @@ public class SurvivalMatrixTests
             case Verdict.Survived:
                 cell.Errors.Should().Be(0);
                 cell.Unknown.Should().Be(0);
-                cell.Requests.Should().BeGreaterThan(50, "the workload ran throughout");
+                // Not a throughput figure: a survived cell whose workload never ran would have a handful. Slow
+                // retries keep a survived data-cut cell under 50 (47 in a CI run).
+                cell.Requests.Should().BeGreaterThan(20, "the workload ran throughout");
                 break;
             case Verdict.Recovered:
                 (cell.Errors + cell.Unknown).Should().BeGreaterThan(0);

@@ -4,6 +4,7 @@ using Chaos.Harness.Profiles;
 using Chaos.Harness.Reports;
 using Chaos.Tests.Reports;
 using FluentAssertions;
+using Chaos.Tests.Support;
 using NUnit.Framework;
 using Spectre.Console;
 
@@ -200,20 +201,6 @@ public class MergeCommandTests
         return root;
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 250;
-        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        var code = await ChaosCli.RunAsync(args, console, error, bound.Token);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(string[] args) =>
+        CliRun.RunAsync(args, TimeSpan.FromMinutes(1));
 }

@@ -1,6 +1,7 @@
 using Chaos.Cli;
 using Chaos.Harness.Reports;
 using FluentAssertions;
+using Chaos.Tests.Support;
 using NUnit.Framework;
 using Spectre.Console;
 
@@ -64,20 +65,6 @@ public class ShardMergeTests
         (await File.ReadAllTextAsync(Path.Combine(merged, "matrix.html"))).Should().Contain("<figure class=\"chart\">", "the merged page still draws each cell");
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 250;
-        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var code = await ChaosCli.RunAsync(args, console, error, bound.Token);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(string[] args) =>
+        CliRun.RunAsync(args, TimeSpan.FromMinutes(3));
 }

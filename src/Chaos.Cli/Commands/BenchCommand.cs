@@ -42,6 +42,7 @@ internal static class BenchCommand
                 Parallelism = Math.Max(1, parse.GetValue(parallel)),
             };
             var seconds = new List<double>();
+            var cpu = new List<MachineCpu>();
             var phases = new List<CellPhases>();
             var cellsRun = 0;
             IReadOnlyList<CellRecord>? first = null;
@@ -49,9 +50,16 @@ internal static class BenchCommand
             for (var run = 1; run <= n; run++)
             {
                 var clock = Stopwatch.StartNew();
+                var before = MachineCpu.Read();
                 var result = await MatrixRunner.RunAsync(options, null, ct);
                 seconds.Add(clock.Elapsed.TotalSeconds);
                 var ran = result.Cells.Where(c => c.Verdict != Verdict.NotApplicable).ToList();
+                if (before is { } start && MachineCpu.Read() is { } after)
+                {
+                    cpu.Add(after - start);
+                    console.WriteLine($"run {run}: CPU {cpu[^1].BusySeconds / Math.Max(1, ran.Count):0.00} core-s and {cpu[^1].Processes / (double)Math.Max(1, ran.Count):0} new processes per cell that ran, " +
+                        $"the machine {100 * cpu[^1].BusySeconds / (seconds[^1] * Environment.ProcessorCount):0} % busy");
+                }
                 cellsRun += ran.Count;
                 phases.AddRange(ran.Select(c => c.Phases));
                 first ??= result.Cells;
@@ -76,6 +84,13 @@ internal static class BenchCommand
             var total = phases.Sum(p => p.TotalMs);
             string Share(Func<CellPhases, double> phase) => total == 0 ? "0 %" : $"{100 * phases.Sum(phase) / total:0} %";
             console.WriteLine($"time in the cells that ran: setup {Share(p => p.SetupMs)}, warm-up {Share(p => p.WarmUpMs)}, scenario {Share(p => p.ScenarioMs)}, after {Share(p => p.AfterMs)}, teardown {Share(p => p.TeardownMs)}; {total / Math.Max(1, cellsRun) / 1000:0.0} s per cell, parallelism {options.Parallelism}");
+            if (cpu.Count > 0 && cellsRun > 0)
+            {
+                // The ceiling: cells per minute if every core did nothing but cells at today's CPU per cell.
+                var perCell = cpu.Sum(c => c.BusySeconds) / cellsRun;
+                var share = cellsRun / (double)(n * first!.Count);
+                console.WriteLine($"CPU: {perCell:0.00} core-s per cell that ran; all {Environment.ProcessorCount} cores busy would give at most {Environment.ProcessorCount * 60 / perCell / share:0} cells per minute");
+            }
             console.WriteLine($"matrix: {seconds.Average():0.0} s mean, {seconds.Max():0.0} s max over {n} run(s), {first!.Count / (seconds.Average() / 60):0} cells per minute; {(differing.Count == 0 ? "every verdict identical" : $"{differing.Count} cell(s) changed verdict")}");
             return differing.Count == 0 ? ChaosCli.Ok : ChaosCli.Regression;
         });

@@ -22,7 +22,7 @@ internal static class MatrixCommand
         var format = new Option<string>("--format") { Description = $"Reports to write: {string.Join(",", ReportFormats.Names)}.", DefaultValueFactory = _ => "table,json" };
         var output = new Option<string>("--out") { Description = "Directory for the report files.", DefaultValueFactory = _ => "chaos-out" };
         var baseline = new Option<string?>("--baseline") { Description = "A previous matrix.json: list cells whose verdict changed, and exit 1 if any did." };
-        var parallel = WholeNumber.Option("--parallel", "Cells run at once (each has its own PostgreSQL).", MatrixOptions.DefaultParallelism, min: 1, max: 256);
+        var parallel = WholeNumber.Option("--parallel", "Cells run at once (each has a PostgreSQL server of its own while it runs).", MatrixOptions.DefaultParallelism, min: 1, max: 256);
         var shard = new Option<Shard?>("--shard")
         {
             Description = "Run only shard I of N (e.g. 2/3): a slice of the selected cells balanced by expected duration; combine the shards with 'chaos merge'.",

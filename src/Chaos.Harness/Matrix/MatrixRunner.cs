@@ -7,6 +7,7 @@ using Chaos.Harness.Profiles;
 using Chaos.Harness.Proxy;
 using Chaos.Harness.Reports;
 using Chaos.Harness.Servers;
+using Chaos.Harness.Workload;
 
 namespace Chaos.Harness.Matrix;
 
@@ -33,12 +34,16 @@ internal static class MatrixRunner
         var results = new ConcurrentDictionary<int, CellResult>();
         using var own = options.Slots is null ? new CellSlots(options.Parallelism) : null;
         var slots = options.Slots ?? own!;
+        // Untouched managed servers go from one cell to the next (reset in between) instead of being stopped and
+        // started again; the shelf stops the ones still parked when the run ends, cancelled or not.
+        await using var shelf = new ServerShelf(slots.Capacity, WorkloadDatabase.DropSql);
+        var cellServers = servers.WithShelf(shelf);
         var tasks = cells.Select(async (cell, index) =>
         {
             using (await slots.TakeAsync(CellSlots.WeightOf(cell.Fault.PeakSessions), ct))
             {
                 progress?.Report(new CellProgress(cell.Fault.Name, cell.Profile.Name, null, index, cells.Count));
-                var result = await RunCellAsync(cell.Fault, cell.Profile, servers, proxyHost.Client, ct);
+                var result = await RunCellAsync(cell.Fault, cell.Profile, cellServers, proxyHost.Client, ct);
                 results[index] = result;
                 progress?.Report(new CellProgress(cell.Fault.Name, cell.Profile.Name, result, index, cells.Count));
             }

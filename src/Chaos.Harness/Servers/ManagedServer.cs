@@ -37,6 +37,12 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     private bool _frozen;
     private bool _disposed;
 
+    /// <summary>Where this server goes when disposed, if nothing was done to it but backend administration (a matrix run's reuse).</summary>
+    private ServerShelf? _shelf;
+
+    /// <summary>Stopped, started, frozen, promoted, replicated from: its state is no longer what a fresh copy of the template has.</summary>
+    private bool _altered;
+
     private ManagedServer(PgBinaries binaries, ServerUser user, RunRegistry registry, string dir, PostgresOptions options, Template template)
     {
         _binaries = binaries;
@@ -80,6 +86,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     internal string AdminUser => _adminUser;
     internal string AdminPassword => _adminPassword;
     internal int PostmasterPid => _postmasterPid;
+    internal PostgresOptions Options => _options;
     internal string DataDir => Path.Combine(_dir, "data");
     internal string Dir => _dir;
 
@@ -125,6 +132,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
 
     public async Task StopAsync(StopMode mode, CancellationToken ct = default)
     {
+        _altered = true;
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _control.WaitAsync(ct);
         try { await StopCoreAsync(mode, ct); }
@@ -133,6 +141,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
 
     public async Task StartAsync(CancellationToken ct = default)
     {
+        _altered = true;
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _control.WaitAsync(ct);
         try
@@ -145,6 +154,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
 
     public async Task RestartAsync(StopMode mode = StopMode.Fast, CancellationToken ct = default)
     {
+        _altered = true;
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _control.WaitAsync(ct);
         try
@@ -161,6 +171,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     /// </summary>
     public async Task FreezeAsync(CancellationToken ct = default)
     {
+        _altered = true;
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _control.WaitAsync(ct);
         try
@@ -230,6 +241,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
         var registry = await RunRegistry.GetAsync(ct);
         var dir = registry.NewServerDir("pg", primary._user);
         var standby = new ManagedServer(primary._binaries, primary._user, registry, dir, options, primary._template) { _upstream = primary };
+        primary._altered = true; // replication settings, a WAL sender, a base backup taken
         try
         {
             var passfile = standby.WritePassfile();
@@ -257,6 +269,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     /// <summary>Promotes a standby to primary (pg_promote, waiting until it accepts writes).</summary>
     public async Task PromoteAsync(CancellationToken ct = default)
     {
+        _altered = true;
         EnsureNotFrozen("promote");
         await using var conn = await OpenAdminAsync(ct);
         await using var cmd = new NpgsqlCommand("SELECT pg_promote(true, 30)", conn);
@@ -271,6 +284,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     /// </summary>
     public async Task<IReadOnlyList<int>> FreezeWalSendersAsync(CancellationToken ct = default)
     {
+        _altered = true;
         var pids = new List<int>();
         await using (var conn = await OpenAdminAsync(ct))
         await using (var cmd = new NpgsqlCommand("SELECT pid FROM pg_stat_replication", conn))
@@ -292,6 +306,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     /// <summary>SIGKILL for processes of this server (a frozen WAL sender must not send what it holds when the server dies).</summary>
     public void KillProcesses(IReadOnlyList<int> pids)
     {
+        _altered = true;
         var ours = ProcessTree.Descendants(_postmasterPid).ToHashSet();
         foreach (var pid in pids.Where(ours.Contains))
         {
@@ -302,6 +317,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     /// <summary>Starts this stopped server as a standby of <paramref name="primary"/> (a former primary rejoining after a switchover).</summary>
     public async Task StartAsStandbyOfAsync(ManagedServer primary, CancellationToken ct = default)
     {
+        _altered = true;
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _control.WaitAsync(ct);
         try
@@ -336,6 +352,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     /// <summary>Pauses (or resumes) WAL replay on this standby: it keeps receiving, but reads see an older state.</summary>
     public async Task SetReplayPausedAsync(bool paused, CancellationToken ct = default)
     {
+        _altered = true;
         await using var conn = await OpenAdminAsync(ct);
         await using var cmd = new NpgsqlCommand(paused ? "SELECT pg_wal_replay_pause()" : "SELECT pg_wal_replay_resume()", conn);
         await cmd.ExecuteNonQueryAsync(ct);
@@ -380,6 +397,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     /// </summary>
     public async Task<IReadOnlyList<int>> FreezeBackendsAsync(BackendSelector selector, CancellationToken ct = default)
     {
+        _altered = true;
         EnsureNotFrozen("freeze backends");
         var pids = await _admin.PidsAsync(selector, ct);
         var ours = ProcessTree.Descendants(_postmasterPid).ToHashSet();
@@ -408,9 +426,72 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
 
     public Task<string> ReadLogAsync(CancellationToken ct = default) => LogFile.ReadAsync(LogPath, 0, ct);
 
+    /// <summary>When disposed untouched, this server goes to <paramref name="shelf"/> instead of stopping.</summary>
+    internal void ShelveInto(ServerShelf shelf) => _shelf = shelf;
+
+    /// <summary>
+    /// Back to what a fresh copy of the template is, as far as a client can tell: every client session ended,
+    /// <paramref name="dropSql"/> run in the application's database, and then nothing of anyone's left there
+    /// (no relation or schema beyond the template's, no prepared transaction, no other database or role).
+    /// False when anything is left: such a server is stopped, never reused.
+    /// </summary>
+    internal async Task<bool> ResetForReuseAsync(string dropSql, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = Database }.ConnectionString);
+        await conn.OpenAsync(ct);
+        // pg_terminate_backend waits (up to 5 s each) until the backend is gone, from PostgreSQL 14 on; older servers are polled.
+        var wait = conn.PostgreSqlVersion.Major >= 14 ? ", 5000" : "";
+        await BackendAdmin.ExecuteAsync(conn,
+            $"SELECT pg_terminate_backend(pid{wait}) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", ct);
+        await Poll.UntilAsync(
+            async () => await ReadAsync(conn, "SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                r => r.GetInt32(0), ct) == 0,
+            TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20), () => $"client sessions of the server on port {Port} did not end", ct);
+        await BackendAdmin.ExecuteAsync(conn, dropSql, ct);
+        var left = await ReadAsync(conn,
+            """
+            SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\_%temp\_%')
+                 + (SELECT count(*) FROM pg_namespace
+                     WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'public') AND nspname NOT LIKE 'pg\_%temp\_%')
+                 + (SELECT count(*) FROM pg_prepared_xacts)
+                 + (SELECT count(*) FROM pg_database WHERE datname NOT IN ('template1', 'postgres', current_database()))
+                 + (SELECT count(*) FROM pg_roles WHERE rolname NOT LIKE 'pg\_%' AND rolname NOT IN (current_user, @app))
+            """.Replace("@app", $"'{AppUser.Replace("'", "''")}'"), r => r.GetInt64(0), ct);
+        return left == 0;
+    }
+
+    /// <summary>
+    /// A new owner for this running server (taken off a shelf): the same process, port and directory under a new
+    /// object, so whatever still holds the old one (a finished cell) can no longer stop it.
+    /// </summary>
+    internal ManagedServer Adopt()
+    {
+        var adopted = new ManagedServer(_binaries, _user, _registry, _dir, _options, _template)
+        {
+            Port = Port,
+            Version = Version,
+            _process = _process,
+            _postmasterPid = _postmasterPid,
+        };
+        _process = null;
+        _postmasterPid = 0;
+        _disposed = true;
+        return adopted;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
+        if (_shelf is { } shelf && !_altered && !_frozen && _upstream is null && _networkHost is null && _process is { HasExited: false })
+        {
+            _shelf = null;
+            if (await shelf.TryParkAsync(this))
+            {
+                _disposed = true; // the shelf adopts the running server, or stops it when the run ends
+                return;
+            }
+        }
         _disposed = true;
         // Cleanup must happen even when the test's token is already cancelled: every wait here has its own bound.
         await _control.WaitAsync(CancellationToken.None);
@@ -418,7 +499,8 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
         {
             if (_process is not null)
             {
-                try { await StopCoreAsync(StopMode.Fast, CancellationToken.None); }
+                // Immediate: the directory is deleted next, so the shutdown checkpoint a fast stop writes would be thrown away.
+                try { await StopCoreAsync(StopMode.Immediate, CancellationToken.None); }
                 catch (ServerSetupException) { /* StopCore already killed the tree */ }
             }
             LoopbackPorts.Release(Port);
@@ -552,11 +634,27 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
 
     private IEnumerable<string> Arguments(int port)
     {
-        var o = _options;
+        // The data directory is on the command line, which is how the reaper recognises our postmasters.
+        yield return "-D";
+        yield return DataDir;
+        yield return "-c";
+        yield return $"port={port}";
+        foreach (var (name, value) in Settings(Host, _options, _upstream is { } upstream ? upstream.ReplicationConninfo(Path.Combine(_dir, "pgpass")) : null))
+        {
+            yield return "-c";
+            yield return $"{name}={value}";
+        }
+    }
+
+    /// <summary>What a server started with <paramref name="options"/> runs with, port aside: two servers with the same key are interchangeable.</summary>
+    internal static string ShelfKey(PostgresOptions options) =>
+        string.Join("\n", Settings("127.0.0.1", options, primaryConninfo: null).Select(s => $"{s.Name}={s.Value}"));
+
+    private static List<(string Name, string Value)> Settings(string host, PostgresOptions o, string? primaryConninfo)
+    {
         var settings = new List<(string, string)>
         {
-            ("listen_addresses", Host),
-            ("port", port.ToString()),
+            ("listen_addresses", host),
             ("unix_socket_directories", ""), // TCP only: no socket path length limits, no /var/run permissions
             ("max_connections", o.MaxConnections.ToString()),
             // Small but enough for the connection count (postgres wants at least 2 buffers per connection).
@@ -564,6 +662,9 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
             ("fsync", "off"), ("synchronous_commit", "off"), ("full_page_writes", "off"),
             ("wal_level", "minimal"), ("max_wal_senders", "0"),
             ("huge_pages", "off"),
+            // No autovacuum launcher and no logical replication launcher: two fewer processes per server start (a
+            // cell's tables live for seconds), and no background work competing with the cells for two cores.
+            ("autovacuum", "off"), ("max_logical_replication_workers", "0"),
             ("logging_collector", "off"), ("log_destination", "stderr"),
             ("log_line_prefix", "%m [%p] %q%u@%d %a: "),
             ("log_connections", o.LogConnections ? "on" : "off"),
@@ -571,20 +672,12 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
         };
         if (o.IdleSessionTimeout is { } idle) settings.Add(("idle_session_timeout", $"{(long)idle.TotalMilliseconds}ms"));
         if (o.IdleInTransactionSessionTimeout is { } idleTx) settings.Add(("idle_in_transaction_session_timeout", $"{(long)idleTx.TotalMilliseconds}ms"));
-        settings.AddRange(o.Settings.Select(kv => (kv.Key, kv.Value)));
-        if (_upstream is { } upstream)
+        settings.AddRange(o.Settings.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)));
+        if (primaryConninfo is not null)
         {
-            settings.Add(("primary_conninfo", upstream.ReplicationConninfo(Path.Combine(_dir, "pgpass"))));
+            settings.Add(("primary_conninfo", primaryConninfo));
         }
-
-        // The data directory is on the command line, which is how the reaper recognises our postmasters.
-        yield return "-D";
-        yield return DataDir;
-        foreach (var (name, value) in settings)
-        {
-            yield return "-c";
-            yield return $"{name}={value}";
-        }
+        return settings;
     }
 
     private Task<NpgsqlConnection> OpenAdminAsync(CancellationToken ct) => _admin.OpenAsync(ct);

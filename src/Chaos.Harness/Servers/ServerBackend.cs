@@ -21,6 +21,9 @@ internal abstract class ServerBackend
 
     public abstract Task<IPostgresServer> StartAsync(PostgresOptions options, CancellationToken ct);
 
+    /// <summary>This backend, its servers reused through <paramref name="shelf"/> where it can (managed servers); the same backend otherwise.</summary>
+    internal virtual ServerBackend WithShelf(ServerShelf shelf) => this;
+
     /// <summary>Child processes from the machine's PostgreSQL binaries.</summary>
     public static ServerBackend Managed { get; } = new ManagedBackend();
 
@@ -80,7 +83,7 @@ internal abstract class ServerBackend
     /// <summary>Managed servers on a machine without the kernel network path (a non-root run), for tests.</summary>
     internal static ServerBackend ManagedWithoutKernelNetwork { get; } = new ManagedBackend(kernelNetwork: () => false);
 
-    private sealed class ManagedBackend(Func<string, string?>? env = null, Func<bool>? kernelNetwork = null) : ServerBackend
+    private sealed class ManagedBackend(Func<string, string?>? env = null, Func<bool>? kernelNetwork = null, ServerShelf? shelf = null) : ServerBackend
     {
         public override string Name => "managed";
 
@@ -89,8 +92,21 @@ internal abstract class ServerBackend
         public override Capability Capabilities =>
             Capability.ProcessControl | Capability.Freeze | Capability.BackendFreeze | Capability.ServerConfiguration | Capability.Replication
             | ((kernelNetwork ?? (() => Network.Kernel.KernelNetwork.Support.Available))() ? Capability.KernelNetwork : Capability.None);
-        public override async Task<IPostgresServer> StartAsync(PostgresOptions options, CancellationToken ct) =>
-            await ManagedServer.StartAsync(options, env ?? Environment.GetEnvironmentVariable, templateRoot: null, ct);
+        public override async Task<IPostgresServer> StartAsync(PostgresOptions options, CancellationToken ct)
+        {
+            if (shelf?.TryTake(options) is { } reused)
+            {
+                return reused;
+            }
+            var server = await ManagedServer.StartAsync(options, env ?? Environment.GetEnvironmentVariable, templateRoot: null, ct);
+            if (shelf is not null)
+            {
+                server.ShelveInto(shelf);
+            }
+            return server;
+        }
+
+        internal override ServerBackend WithShelf(ServerShelf with) => new ManagedBackend(env, kernelNetwork, with);
     }
 
     private sealed class AttachedBackend(string adminConnectionString) : ServerBackend

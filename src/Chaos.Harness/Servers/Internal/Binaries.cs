@@ -87,7 +87,13 @@ internal sealed record PgBinaries(string BinDir)
         return null;
     }
 
-    private static string? PgConfigBinDir(string pgConfig)
+    // Asked once per pg_config: on Debian it is a script that starts three more processes, and a server starts
+    // for every cell (each process creation costs milliseconds of CPU on a small VM).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> s_pgConfigBinDirs = new();
+
+    private static string? PgConfigBinDir(string pgConfig) => s_pgConfigBinDirs.GetOrAdd(pgConfig, AskPgConfig);
+
+    private static string? AskPgConfig(string pgConfig)
     {
         try
         {

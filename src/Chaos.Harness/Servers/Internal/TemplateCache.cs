@@ -94,7 +94,11 @@ internal static class TemplateCache
         var sql = Path.Combine(dir, "setup.sql");
         await File.WriteAllTextAsync(sql,
             $"CREATE ROLE {Template.AppRole} LOGIN PASSWORD '{appPassword}';\n" +
-            $"CREATE DATABASE {Template.AppDatabase} OWNER {Template.AppRole};\n", ct);
+            $"CREATE DATABASE {Template.AppDatabase} OWNER {Template.AppRole};\n" +
+            // Nothing creates a database from template0 on a managed server: without it every copy of the template
+            // is 7 MB (a fifth) smaller, and copying it is a tenth of a cell's CPU on a small VM.
+            "UPDATE pg_database SET datistemplate = false WHERE datname = 'template0';\n" +
+            "DROP DATABASE template0;\n", ct);
         user.Own(sql);
         string[] singleArgs = ["--single", "-D", data, "-c", "password_encryption=scram-sha-256", "-c", "fsync=off", "postgres"];
         exit = await ServerProcess.RunAsync(binaries.Postgres, singleArgs, log, user, s_initDbTimeout, ct, stdinPath: sql);
@@ -123,7 +127,7 @@ internal static class TemplateCache
     }
 
     // Bumped whenever BuildAsync changes what a template contains, so stale caches are not reused.
-    private const string Layout = "v1";
+    private const string Layout = "v2";
 
     private static readonly Dictionary<(string, string), string> s_keys = [];
 

@@ -14,7 +14,7 @@ namespace Chaos.Harness.Matrix;
 
 /// <summary>
 /// Runs one cell (fault x profile) end to end, isolated from every other cell: its own environment and
-/// Application Name.
+/// Application Name (its server may be one an earlier cell left untouched, reset in between: <see cref="ServerShelf"/>).
 /// <code>
 ///   environment ─ schema ─ workload (warm-up) ─ scenario (fault windows) ─ after ─ stop ─ heal all
 ///     ─ leftovers ─ pools disposed ─ network path closed ─ drain ─ final read ─ checkers ─ judgement

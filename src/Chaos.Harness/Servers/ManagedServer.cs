@@ -7,7 +7,8 @@ namespace Chaos.Harness.Servers;
 /// <summary>
 /// A PostgreSQL server under the harness's full control: started from the machine's binaries as a fresh
 /// copy of a cached template, in tmpfs, on 127.0.0.1 and a port it keeps for life, stopped periods
-/// included. It can be stopped, started, restarted, frozen, and have single backends frozen.
+/// included. It can be stopped, started, restarted, frozen, and have single backends frozen. In a matrix run an
+/// untouched one goes to the next cell instead of stopping (<see cref="ServerShelf"/>).
 /// </summary>
 internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezable, IBackendFreezable
 {
@@ -448,7 +449,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
                 r => r.GetInt32(0), ct) == 0,
             TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20), () => $"client sessions of the server on port {Port} did not end", ct);
         await BackendAdmin.ExecuteAsync(conn, dropSql, ct);
-        var left = await ReadAsync(conn,
+        await using var check = new NpgsqlCommand(
             """
             SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg\_%temp\_%')
@@ -457,8 +458,9 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
                  + (SELECT count(*) FROM pg_prepared_xacts)
                  + (SELECT count(*) FROM pg_database WHERE datname NOT IN ('template1', 'postgres', current_database()))
                  + (SELECT count(*) FROM pg_roles WHERE rolname NOT LIKE 'pg\_%' AND rolname NOT IN (current_user, @app))
-            """.Replace("@app", $"'{AppUser.Replace("'", "''")}'"), r => r.GetInt64(0), ct);
-        return left == 0;
+            """, conn);
+        check.Parameters.AddWithValue("app", AppUser);
+        return (long)(await check.ExecuteScalarAsync(ct))! == 0;
     }
 
     /// <summary>
@@ -483,7 +485,7 @@ internal sealed class ManagedServer : IPostgresServer, IProcessControl, IFreezab
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
-        if (_shelf is { } shelf && !_altered && !_frozen && _upstream is null && _networkHost is null && _process is { HasExited: false })
+        if (_shelf is { } shelf && !_altered && _process is { HasExited: false })
         {
             _shelf = null;
             if (await shelf.TryParkAsync(this))

@@ -89,9 +89,11 @@ internal sealed record PgBinaries(string BinDir)
 
     // Asked once per pg_config: on Debian it is a script that starts three more processes, and a server starts
     // for every cell (each process creation costs milliseconds of CPU on a small VM).
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> s_pgConfigBinDirs = new();
+    // Lazy: ten cells starting at once would otherwise each run it before the first answer is stored.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string?>> s_pgConfigBinDirs = new();
 
-    private static string? PgConfigBinDir(string pgConfig) => s_pgConfigBinDirs.GetOrAdd(pgConfig, AskPgConfig);
+    private static string? PgConfigBinDir(string pgConfig) =>
+        s_pgConfigBinDirs.GetOrAdd(pgConfig, path => new Lazy<string?>(() => AskPgConfig(path))).Value;
 
     private static string? AskPgConfig(string pgConfig)
     {

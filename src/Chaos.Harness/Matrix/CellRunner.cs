@@ -68,6 +68,7 @@ internal static class CellRunner
         var workload = new WorkloadRunner(driver, history, fault.Workload);
         var scenario = new ScenarioRunner(new FaultTarget(environment, appName, history), workload, history);
         FinalState final;
+        await using var admin = new AdminSession(() => environment.Server);
         try
         {
             await driver.StartAsync(token);
@@ -101,11 +102,11 @@ internal static class CellRunner
             using var teardown = new CancellationTokenSource(TeardownBound);
             await workload.StopAsync();
             await scenario.HealAllAsync(teardown.Token);
-            var (idleInTx, locks) = await WorkloadDatabase.LeftoverSessionsAsync(environment.Server, teardown.Token);
+            var (idleInTx, locks) = await WorkloadDatabase.LeftoverSessionsAsync(admin, teardown.Token);
             await workload.DisposeAsync();
             await driver.DisposeAsync();
             var leftover = profile.Route == Route.Direct && !ct.IsCancellationRequested
-                ? await WorkloadDatabase.LeftoverConnectionsAsync(environment.Server, appName, teardown.Token)
+                ? await WorkloadDatabase.LeftoverConnectionsAsync(admin, appName, teardown.Token)
                 : 0;
             await sampler.DisposeAsync();
             final = new FinalState
@@ -125,9 +126,10 @@ internal static class CellRunner
         ct.ThrowIfCancellationRequested();
         final = final with
         {
-            Rows = await WorkloadDatabase.ReadWritesAsync(environment.ReadTarget, ct),
+            Rows = await WorkloadDatabase.ReadWritesAsync(admin, ct),
             HarnessProblems = [.. scenario.Problems, .. problems],
         };
+        await admin.DisposeAsync(); // before the server is stopped or reset for the next cell
         var taken = history.Take();
         var judgement = Judge.Cell(taken, final);
         await environment.DisposeAsync();

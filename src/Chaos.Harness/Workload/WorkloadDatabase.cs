@@ -50,36 +50,38 @@ internal static class WorkloadDatabase
         """;
 
     /// <summary>How many rows of each part of each write the database holds.</summary>
-    public static async Task<IReadOnlyList<WriteRows>> ReadWritesAsync(IPostgresServer server, CancellationToken ct)
-    {
-        await using var admin = await OpenAsync(server, ct);
-        await using var cmd = new NpgsqlCommand("SELECT write_id, part, count(*)::int FROM writes GROUP BY write_id, part", admin);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<WriteRows>();
-        while (await reader.ReadAsync(ct))
+    public static Task<IReadOnlyList<WriteRows>> ReadWritesAsync(AdminSession session, CancellationToken ct) =>
+        session.RunAsync<IReadOnlyList<WriteRows>>(async admin =>
         {
-            rows.Add(new WriteRows(reader.GetGuid(0), reader.GetInt32(1), reader.GetInt32(2)));
-        }
-        return rows;
-    }
+            await using var cmd = new NpgsqlCommand("SELECT write_id, part, count(*)::int FROM writes GROUP BY write_id, part", admin);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var rows = new List<WriteRows>();
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add(new WriteRows(reader.GetGuid(0), reader.GetInt32(1), reader.GetInt32(2)));
+            }
+            return rows;
+        }, ct);
 
     /// <summary>The app role's sessions idle in transaction, and those holding advisory locks; (0, 0) when the server cannot be asked.</summary>
-    public static async Task<(int IdleInTransaction, int HoldingLocks)> LeftoverSessionsAsync(IPostgresServer server, CancellationToken ct)
+    public static async Task<(int IdleInTransaction, int HoldingLocks)> LeftoverSessionsAsync(AdminSession session, CancellationToken ct)
     {
         try
         {
-            await using var admin = await OpenAsync(server, ct);
-            await using var cmd = new NpgsqlCommand(
-                """
-                SELECT
-                  (SELECT count(*)::int FROM pg_stat_activity WHERE usename = @user AND state LIKE 'idle in transaction%'),
-                  (SELECT count(DISTINCT l.pid)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                    WHERE a.usename = @user AND l.locktype = 'advisory' AND l.granted)
-                """, admin);
-            cmd.Parameters.AddWithValue("user", server.AppUser);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            return (reader.GetInt32(0), reader.GetInt32(1));
+            return await session.RunAsync(async admin =>
+            {
+                await using var cmd = new NpgsqlCommand(
+                    """
+                    SELECT
+                      (SELECT count(*)::int FROM pg_stat_activity WHERE usename = @user AND state LIKE 'idle in transaction%'),
+                      (SELECT count(DISTINCT l.pid)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                        WHERE a.usename = @user AND l.locktype = 'advisory' AND l.granted)
+                    """, admin);
+                cmd.Parameters.AddWithValue("user", session.Server.AppUser);
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                await reader.ReadAsync(ct);
+                return (reader.GetInt32(0), reader.GetInt32(1));
+            }, ct);
         }
         catch (NpgsqlException)
         {
@@ -89,20 +91,22 @@ internal static class WorkloadDatabase
 
     /// <summary>
     /// Waits (bounded) for the application's backends to go once its pools are disposed; returns how many did not.
-    /// One admin session polls: a new session per look would cost a backend process each, about 25 ms of CPU on a
-    /// small VM, and a cell can look forty times.
+    /// It polls on the cell's one admin session: a new session per look would cost a backend process each, and a
+    /// cell can look forty times.
     /// </summary>
-    public static async Task<int> LeftoverConnectionsAsync(IPostgresServer server, string applicationName, CancellationToken ct)
+    public static async Task<int> LeftoverConnectionsAsync(AdminSession session, string applicationName, CancellationToken ct)
     {
         var bound = DateTime.UtcNow + TimeSpan.FromSeconds(2);
-        await using var admin = await OpenAsync(server, ct);
-        await using var cmd = new NpgsqlCommand(
-            "SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() " +
-            "AND datname = current_database() AND application_name = @app", admin);
-        cmd.Parameters.AddWithValue("app", applicationName);
         while (true)
         {
-            var left = (int)(await cmd.ExecuteScalarAsync(ct))!;
+            var left = await session.RunAsync(async admin =>
+            {
+                await using var cmd = new NpgsqlCommand(
+                    "SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() " +
+                    "AND datname = current_database() AND application_name = @app", admin);
+                cmd.Parameters.AddWithValue("app", applicationName);
+                return (int)(await cmd.ExecuteScalarAsync(ct))!;
+            }, ct);
             if (left == 0 || DateTime.UtcNow > bound)
             {
                 return left;
@@ -111,7 +115,7 @@ internal static class WorkloadDatabase
         }
     }
 
-    private static async Task<NpgsqlConnection> OpenAsync(IPostgresServer server, CancellationToken ct)
+    internal static async Task<NpgsqlConnection> OpenAsync(IPostgresServer server, CancellationToken ct)
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString)
         {
